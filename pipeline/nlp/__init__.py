@@ -1,0 +1,1 @@
+"""Korean NLP: tokeniser, sentiment, policy area, topics, keywords (pure; no I/O but model files)."""

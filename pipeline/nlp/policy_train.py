@@ -1,0 +1,296 @@
+"""Training and evaluation of the policy-area classifier on the national petitions.
+
+Data: `petitions_lovit` (2017-08, 2019-04 … 2019-08) and `petitions_2020_korkeep` (2020-01 … 2020-06) under
+`corpora`; their 17 author-chosen categories map onto our codes through `PETITION_CATEGORY_TO_AREA`.
+
+Protocol (the one `scripts/eval_policy.py` reports): a time split. Petitions begun before `TEST_FROM`
+(2020-05-01) train the model, those from `TEST_FROM` on test it; the last training month (2020-04) is the
+validation month used to tune knobs. Test texts are cut like posts: the title and the first sentences,
+at most 280 characters (`post_cut`). Training sees several post-length views of each petition (title alone,
+the post cut, random crops of the body), so the model learns from texts that look like what it scores.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import random
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.schema import PETITION_CATEGORY_TO_AREA, POLICY_AREAS
+
+log = logging.getLogger(__name__)
+
+TEST_FROM = "2020-05-01"
+VALID_FROM = "2020-04-01"
+POST_CHARS = 280
+
+_SENTENCE_END = re.compile(r"(?<=[.!?。])\s+|\n+|(?<=[다요죠]\.)(?=[가-힣])")
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Petition:
+    """One petition with its mapped policy area."""
+
+    idx: str
+    begin: str
+    category: str
+    area: str
+    title: str
+    content: str
+
+
+def petitions(corpora: Path) -> list[Petition]:
+    """Every petition of both corpora (duplicates by title and opening dropped), oldest first."""
+    corpora = Path(corpora)
+    lovit = sorted((corpora / "petitions_lovit").glob("petitions_*"))
+    korkeep = corpora / "petitions_2020_korkeep" / "petitions_2020.jsonl.gz"
+    if not lovit and not korkeep.exists():
+        raise FileNotFoundError(f"{corpora}: no petitions_lovit/ or petitions_2020_korkeep/ corpus")
+    raw: list[dict] = []
+    for path in lovit:
+        with path.open(encoding="utf-8") as fh:
+            raw.extend(json.loads(line) for line in fh if line.strip())
+    if korkeep.exists():
+        with gzip.open(korkeep, "rt", encoding="utf-8") as fh:
+            raw.extend(json.loads(line) for line in fh if line.strip())
+    seen: set[tuple[str, str]] = set()
+    out: list[Petition] = []
+    for d in raw:
+        category = d.get("category") or ""
+        if category not in PETITION_CATEGORY_TO_AREA:
+            continue
+        title = _SPACES.sub(" ", d.get("title") or "").strip()
+        content = (d.get("content") or "").strip()
+        key = (title, content[:200])
+        if key in seen or not (title or content):
+            continue
+        seen.add(key)
+        out.append(Petition(str(d.get("petition_idx")), str(d.get("begin") or ""), category,
+                            PETITION_CATEGORY_TO_AREA[category], title, content))
+    out.sort(key=lambda p: (p.begin, p.idx))
+    return out
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences of a petition body (split after . ! ? and line breaks)."""
+    parts = (_SPACES.sub(" ", s).strip() for s in _SENTENCE_END.split(text or ""))
+    return [s for s in parts if s]
+
+
+def post_cut(title: str, content: str, limit: int = POST_CHARS) -> str:
+    """The title and the first whole sentences of the body, at most `limit` characters."""
+    text = _SPACES.sub(" ", title or "").strip()
+    for sent in sentences(content):
+        candidate = f"{text} {sent}" if text else sent
+        if len(candidate) > limit:
+            if not text:  # a first sentence longer than a post: cut it
+                text = candidate[:limit]
+            break
+        text = candidate
+    return text[:limit]
+
+
+def crops(content: str, rng: random.Random, n: int, limit: int = POST_CHARS) -> list[str]:
+    """`n` random post-length runs of consecutive body sentences (40–`limit` characters)."""
+    sents = sentences(content)
+    out: list[str] = []
+    if not sents:
+        return out
+    for _ in range(n):
+        start = rng.randrange(len(sents))
+        budget = rng.randint(60, limit)
+        text = ""
+        for sent in sents[start:]:
+            candidate = f"{text} {sent}" if text else sent
+            if len(candidate) > budget:
+                if not text:
+                    text = candidate[:budget]
+                break
+            text = candidate
+        if len(text) >= 20:
+            out.append(text)
+    return out
+
+
+def training_views(
+    items: Sequence[Petition], *, seed: int, n_crops: int = 2
+) -> tuple[list[str], list[str], list[int]]:
+    """Post-length views of each petition: (texts, areas, petition index) — title, post cut, crops."""
+    rng = random.Random(seed)
+    texts: list[str] = []
+    labels: list[str] = []
+    owner: list[int] = []
+    for i, p in enumerate(items):
+        views = [post_cut(p.title, p.content)]
+        if p.title and p.title != views[0]:
+            views.append(p.title)
+        views.extend(crops(p.content, rng, n_crops))
+        for v in views:
+            texts.append(v)
+            labels.append(p.area)
+            owner.append(i)
+    return texts, labels, owner
+
+
+def time_split(
+    items: Sequence[Petition], test_from: str = TEST_FROM
+) -> tuple[list[Petition], list[Petition]]:
+    """(petitions begun before `test_from`, petitions begun on or after it)."""
+    train = [p for p in items if p.begin < test_from]
+    test = [p for p in items if p.begin >= test_from]
+    return train, test
+
+
+def _analyze(tokenizer, texts: Sequence[str], batch: int = 2000):
+    out = []
+    for i in range(0, len(texts), batch):
+        out.extend(tokenizer.analyze(list(texts[i : i + batch])))
+    return out
+
+
+def _metrics(gold: Sequence[str], pred: Sequence[str]) -> dict:
+    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+
+    labels = [a for a in POLICY_AREAS if a in set(gold) | set(pred)]
+    p, r, f, n = precision_recall_fscore_support(gold, pred, labels=labels, zero_division=0)
+    return {
+        "n": len(gold),
+        "accuracy": round(float(accuracy_score(gold, pred)), 4),
+        "macro_f1": round(float(f1_score(gold, pred, labels=labels, average="macro",
+                                         zero_division=0)), 4),
+        "per_class": {lab: {"precision": round(float(p[i]), 4), "recall": round(float(r[i]), 4),
+                            "f1": round(float(f[i]), 4), "support": int(n[i])}
+                      for i, lab in enumerate(labels)},
+        "labels": labels,
+        "confusion": confusion_matrix(gold, pred, labels=labels).tolist(),
+    }
+
+
+def evaluate_policy(model, corpora: Path, tokenizer, *, test_from: str | None = None,
+                    limit: int | None = None) -> dict:
+    """Accuracy, macro-F1, per-class F1 and confusion on the test months, texts cut like posts.
+
+    The test months are those the model did not train on (`meta.json` `test_from`, else `TEST_FROM`).
+    """
+    meta = getattr(model, "meta_", {}) or {}
+    test_from = test_from or meta.get("test_from") or TEST_FROM
+    _, test = time_split(petitions(corpora), test_from)
+    if limit is not None:
+        test = test[:limit]
+    if not test:
+        raise ValueError(f"{corpora}: no petitions begun on or after {test_from}")
+    texts = [post_cut(p.title, p.content) for p in test]
+    tokens = _analyze(tokenizer, texts)
+    start = time.perf_counter()
+    areas, subs, conf = model.predict(texts, tokens)
+    seconds = time.perf_counter() - start
+    out = _metrics([p.area for p in test], areas)
+    titles = [p.title for p in test]
+    t_areas, _, _ = model.predict(titles, _analyze(tokenizer, titles))
+    title_only = _metrics([p.area for p in test], t_areas)
+    out.update({
+        "test_from": test_from,
+        "test_months": sorted({p.begin[:7] for p in test}),
+        "title_only": {"accuracy": title_only["accuracy"], "macro_f1": title_only["macro_f1"]},
+        "mean_confidence": round(float(np.mean(conf)), 4),
+        "sub_issue_coverage": round(sum(s is not None for s in subs) / len(subs), 4),
+        "predict_posts_per_s": round(len(texts) / seconds) if seconds else None,
+        "model_version": getattr(model, "version", "unknown"),
+    })
+    return out
+
+
+def train_policy(
+    corpora: Path,
+    out_dir: Path,
+    *,
+    seed: int = 13,
+    sample: int | None = None,
+    tokenizer=None,
+    test_from: str = TEST_FROM,
+    n_crops: int = 3,
+    params: dict | None = None,
+) -> dict:
+    """Train on petitions begun before `test_from`, evaluate on the rest, save to `out_dir`.
+
+    `out_dir` is the version directory (`models/policy/<version>`); its name is the model version.
+    `sample` keeps a seeded random subset of that many training petitions (for tests). Returns the
+    meta dict written to `meta.json` (data, parameters, test metrics).
+    """
+    from pipeline.nlp.policy import PolicyAreaModel
+    from pipeline.nlp.tokenizer import get_tokenizer
+
+    tokenizer = tokenizer or get_tokenizer()
+    out_dir = Path(out_dir)
+    items = petitions(corpora)
+    train, test = time_split(items, test_from)
+    if sample is not None and sample < len(train):
+        train = sorted(random.Random(seed).sample(train, sample), key=lambda p: (p.begin, p.idx))
+    if not train:
+        raise ValueError(f"{corpora}: no petitions begun before {test_from}")
+    start = time.perf_counter()
+    texts, labels, _ = training_views(train, seed=seed, n_crops=n_crops)
+    tokens = _analyze(tokenizer, texts)
+    log.info("policy: %d views of %d petitions tokenised in %.0fs", len(texts), len(train),
+             time.perf_counter() - start)
+    model = PolicyAreaModel(**{"random_state": seed, **(params or {})})
+    model.set_params(version=out_dir.name)
+    model.fit(texts, tokens, labels)
+    fit_seconds = time.perf_counter() - start
+    meta = {
+        "trained_on": {
+            "corpora": ["petitions_lovit", "petitions_2020_korkeep"],
+            "petitions": len(train),
+            "views": len(texts),
+            "months": sorted({p.begin[:7] for p in train}),
+            "areas": {a: sum(p.area == a for p in train) for a in POLICY_AREAS},
+            "sample": sample,
+            "seed": seed,
+            "n_crops": n_crops,
+        },
+        "test_from": test_from,
+        "tokenizer": getattr(tokenizer, "version", "unknown"),
+        "train_seconds": round(fit_seconds, 1),
+    }
+    model.meta_ = meta
+    if test:
+        evaluation = evaluate_policy(model, corpora, tokenizer, test_from=test_from,
+                                     limit=None if sample is None else max(200, sample // 4))
+        meta["test"] = {k: v for k, v in evaluation.items() if k != "model_version"}
+    model.save(out_dir, meta)
+    return json.loads((out_dir / "meta.json").read_text("utf-8"))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m pipeline.nlp.policy_train --corpora ../shared/data --out models/policy/<version>`."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Train the policy-area classifier.")
+    parser.add_argument("--corpora", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--out", type=Path, required=True, help="models/policy/<version>")
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--sample", type=int, default=None)
+    parser.add_argument("--set-default", action="store_true",
+                        help="write the version name into <out>/../DEFAULT")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    meta = train_policy(args.corpora, args.out, seed=args.seed, sample=args.sample)
+    test = meta.get("test", {})
+    print(f"policy {args.out.name}: test accuracy {test.get('accuracy')} "
+          f"macro-F1 {test.get('macro_f1')} on {test.get('n')} petitions")
+    if args.set_default:
+        (args.out.parent / "DEFAULT").write_text(args.out.name + "\n", "utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,420 @@
+"""Three-class sentiment (negative / neutral / positive) with a calibrated score in [-1, 1].
+
+The model is two hashed linear heads over features of the text and of the tokens the pipeline
+already computed (a post is never tokenised twice):
+
+* features: character 1–5-grams of the lower-cased text (with a space at each end) and the
+  `Tokens.terms` unigrams and bigrams, hashed into 2**n_bits columns with a vectorised hash
+  (no per-n-gram Python work), binary, each row scaled to unit L2 norm;
+* subjectivity head: P(opinionated) — neutral reports/headlines/requests vs. text with an attitude;
+* polarity head: P(positive | opinionated), NB-weighted logistic regression (NBSVM-style, the
+  log-count ratio is folded into the stored coefficients).
+
+P(neutral) = 1 - s, P(positive) = s·p, P(negative) = s·(1 - p); the label is the most probable class
+and the score is P(positive) - P(negative) = s·(2p - 1).
+
+Files (a version directory): `weights.npz` (plain arrays, loaded with `allow_pickle=False`) and
+`meta.json` (parameters, data, metrics). Nothing executable is ever loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import zlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from pipeline.nlp.tokenizer import Tokens
+
+log = logging.getLogger(__name__)
+
+LABELS = ("negative", "neutral", "positive")
+WEIGHTS_FILE = "weights.npz"
+META_FILE = "meta.json"
+DEFAULT_FILE = "DEFAULT"
+RETRAIN_HINT = "retrain with `minsim train sentiment`"
+
+_U64 = np.uint64
+_MIX = _U64(0x9E3779B97F4A7C15)  # Fibonacci hashing multiplier
+_PRIME = _U64(1_000_003)
+_NS_CHAR = _U64(0x51ED270B27F6A4E5)
+_NS_TERM = _U64(0x2545F4914F6CDD1D)
+_NS_BIGRAM = _U64(0x27BB2EE687B0B0FD)
+
+
+class ModelLoadError(RuntimeError):
+    """A model file is missing or unreadable; the message names the file and how to retrain."""
+
+
+def _bucket(h: np.ndarray, n_bits: int) -> np.ndarray:
+    return ((h * _MIX) >> _U64(64 - n_bits)).astype(np.int64)
+
+
+def _char_features(
+    texts: Sequence[str], n_min: int, n_max: int, max_chars: int, n_bits: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(row, column) pairs of hashed character n-grams of every text, vectorised over the batch."""
+    prepared = []
+    for t in texts:
+        t = t if isinstance(t, str) else ""
+        t = " ".join(t[: max_chars * 2].lower().split())[:max_chars]
+        prepared.append(f" {t} ")
+    lens = np.fromiter((len(p) for p in prepared), dtype=np.int64, count=len(prepared))
+    codes = np.frombuffer(
+        "".join(prepared).encode("utf-32-le", "surrogatepass"), dtype=np.uint32
+    ).astype(_U64)
+    doc = np.repeat(np.arange(len(prepared), dtype=np.int32), lens)
+    # characters left in the document from each position (n-grams must not cross documents)
+    remaining = np.repeat(np.cumsum(lens), lens) - np.arange(codes.size)
+    rows, cols = [], []
+    h = np.zeros(codes.size, dtype=_U64)
+    with np.errstate(over="ignore"):
+        for n in range(1, n_max + 1):
+            m = codes.size - n + 1
+            if m <= 0:
+                break
+            h = h[:m] * _PRIME + codes[n - 1 :]
+            if n < n_min:
+                continue
+            valid = remaining[:m] >= n
+            rows.append(doc[:m][valid])
+            cols.append(_bucket(h[valid] + _NS_CHAR * _U64(n), n_bits))
+    if not rows:
+        return np.zeros(0, np.int32), np.zeros(0, np.int64)
+    return np.concatenate(rows), np.concatenate(cols)
+
+
+_POW = np.cumprod(np.full(4096, _PRIME, dtype=_U64), dtype=_U64) // _PRIME  # P**0 … P**4095
+_POW[0] = 1
+
+
+def _term_hashes(tokens: Sequence[Tokens]) -> tuple[np.ndarray, np.ndarray]:
+    """(row, polynomial hash) of every term, vectorised (no per-term Python hashing)."""
+    counts = np.zeros(len(tokens), dtype=np.int64)
+    parts = []
+    for i, tok in enumerate(tokens):
+        terms = tok.terms if tok is not None else ()
+        if terms:
+            counts[i] = len(terms)
+            parts.append("\x00".join(terms))
+    doc = np.repeat(np.arange(len(tokens), dtype=np.int32), counts)
+    if not parts:
+        return doc, np.zeros(0, _U64)
+    codes = np.frombuffer(
+        ("\x00".join(parts) + "\x00").encode("utf-32-le", "surrogatepass"), dtype=np.uint32
+    ).astype(_U64)
+    seps = np.flatnonzero(codes == 0)
+    if seps.size != counts.sum():  # a term containing NUL: hash one by one
+        flat = [t for tok in tokens if tok is not None for t in tok.terms]
+        h = np.asarray([zlib.crc32(t.encode("utf-8", "surrogatepass")) for t in flat], _U64)
+        return doc, h
+    starts = np.concatenate([[0], seps[:-1] + 1])
+    # exponent of each character: distance to the end of its term
+    exp = np.repeat(seps, np.diff(np.concatenate([[-1], seps]))) - np.arange(codes.size) - 1
+    exp = np.clip(exp, 0, _POW.size - 1)
+    with np.errstate(over="ignore"):
+        h = np.add.reduceat(codes * _POW[exp], starts)  # separator positions contribute 0
+    return doc, h
+
+
+def _term_features(tokens: Sequence[Tokens], n_bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """(row, column) pairs of hashed term unigrams and adjacent-term bigrams."""
+    doc, h = _term_hashes(tokens)
+    with np.errstate(over="ignore"):
+        uni = _bucket(h + _NS_TERM, n_bits)
+        same = doc[1:] == doc[:-1]
+        bi = _bucket(h[:-1][same] * _PRIME + h[1:][same] + _NS_BIGRAM, n_bits)
+    return np.concatenate([doc, doc[:-1][same]]), np.concatenate([uni, bi])
+
+
+def _feature_pairs(
+    texts: Sequence[str], tokens: Sequence[Tokens], n_bits: int, char_ngram: tuple[int, int],
+    max_chars: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row, column, value) triplets; value = 1/sqrt(number of features of the row)."""
+    if len(texts) != len(tokens):
+        raise ValueError(f"{len(texts)} texts but {len(tokens)} token lists")
+    r1, c1 = _char_features(texts, char_ngram[0], char_ngram[1], max_chars, n_bits)
+    r2, c2 = _term_features(tokens, n_bits)
+    rows = np.concatenate([r1, r2])
+    cols = np.concatenate([c1, c2])
+    n = np.bincount(rows, minlength=len(texts))
+    scale = (1.0 / np.sqrt(np.maximum(n, 1))).astype(np.float32)
+    return rows, cols, scale
+
+
+def sentiment_features(
+    texts: Sequence[str],
+    tokens: Sequence[Tokens],
+    *,
+    n_bits: int = 21,
+    char_ngram: tuple[int, int] = (1, 5),
+    max_chars: int = 1000,
+) -> sp.csr_matrix:
+    """Hashed n-gram counts, each row divided by sqrt(its number of n-grams) (CSR, float32)."""
+    rows, cols, scale = _feature_pairs(texts, tokens, n_bits, char_ngram, max_chars)
+    X = sp.csr_matrix(
+        (scale[rows], (rows, cols)), shape=(len(texts), 1 << n_bits), dtype=np.float32
+    )
+    X.sum_duplicates()
+    return X
+
+
+def _nb_ratio(X: sp.csr_matrix, y: np.ndarray, w: np.ndarray, alpha: float) -> np.ndarray:
+    """Log-count ratio r = log((p/|p|1) / (q/|q|1)) of binary features (Wang & Manning 2012)."""
+    B = X.copy()
+    B.data[:] = 1.0
+    p = alpha + np.asarray(B.T @ (w * (y == 1)), dtype=np.float64).ravel()
+    q = alpha + np.asarray(B.T @ (w * (y == 0)), dtype=np.float64).ravel()
+    return np.log((p / p.sum()) / (q / q.sum())).astype(np.float32)
+
+
+def _fit_head(
+    X: sp.csr_matrix, y: np.ndarray, w: np.ndarray, C: float, nb_alpha: float | None, seed: int
+) -> tuple[np.ndarray, float]:
+    from sklearn.linear_model import LogisticRegression
+
+    # Balance the two classes by weight so the intercept reflects a 50/50 prior.
+    w = w.astype(np.float64).copy()
+    for c in (0, 1):
+        total = w[y == c].sum()
+        if total > 0:
+            w[y == c] /= total
+    w *= len(w) / w.sum()
+    Xf = X
+    r = None
+    if nb_alpha is not None:
+        r = _nb_ratio(X, y, w, nb_alpha)
+        Xf = X @ sp.diags(r)
+    clf = LogisticRegression(C=C, solver="liblinear", max_iter=200, random_state=seed)
+    clf.fit(Xf, y, sample_weight=w)
+    coef = clf.coef_.ravel().astype(np.float32)
+    if r is not None:
+        coef = coef * r  # fold the NB scaling into the weights: w·(r∘x) = (w∘r)·x
+    return coef, float(clf.intercept_[0])
+
+
+class SentimentModel:
+    """Hashed two-head linear sentiment model (scikit-learn estimator contract)."""
+
+    def __init__(
+        self,
+        *,
+        version: str = "sentiment-dev",
+        n_bits: int = 21,
+        char_ngram: tuple[int, int] = (1, 5),
+        max_chars: int = 1000,
+        C_polarity: float = 1.0,
+        C_subjectivity: float = 1.0,
+        nb_alpha: float | None = 1.0,
+        random_state: int = 13,
+    ) -> None:
+        self.version = version
+        self.n_bits = n_bits
+        self.char_ngram = char_ngram
+        self.max_chars = max_chars
+        self.C_polarity = C_polarity
+        self.C_subjectivity = C_subjectivity
+        self.nb_alpha = nb_alpha
+        self.random_state = random_state
+
+    def get_params(self, deep: bool = True) -> dict[str, object]:
+        return {k: getattr(self, k) for k in (
+            "version", "n_bits", "char_ngram", "max_chars", "C_polarity", "C_subjectivity",
+            "nb_alpha", "random_state")}
+
+    def set_params(self, **params: object) -> SentimentModel:
+        for k, v in params.items():
+            setattr(self, k, v)
+        return self
+
+    def features(self, texts: Sequence[str], tokens: Sequence[Tokens]) -> sp.csr_matrix:
+        return sentiment_features(
+            texts, tokens, n_bits=self.n_bits, char_ngram=tuple(self.char_ngram),
+            max_chars=self.max_chars,
+        )
+
+    def fit(
+        self,
+        texts: Sequence[str],
+        tokens: Sequence[Tokens],
+        y: Sequence[str],
+        sample_weight: np.ndarray | None = None,
+        subjectivity_weight: np.ndarray | None = None,
+        X: sp.csr_matrix | None = None,
+    ) -> SentimentModel:
+        """Fit both heads: polarity on negative/positive rows, subjectivity on all rows.
+
+        `subjectivity_weight` (default: `sample_weight`) lets a source count differently in the
+        subjectivity head; `X` may pass precomputed `features()` of the same rows.
+        """
+        y = np.asarray(y)
+        unknown = set(np.unique(y)) - set(LABELS)
+        if unknown:
+            raise ValueError(f"unknown labels {sorted(unknown)}")
+        w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
+        ws = w if subjectivity_weight is None else np.asarray(subjectivity_weight, float)
+        X = self.features(texts, tokens) if X is None else X
+        pol = (y != "neutral") & (w > 0)
+        coef_p, b_p = _fit_head(
+            X[pol], (y[pol] == "positive").astype(int), w[pol], self.C_polarity, self.nb_alpha,
+            self.random_state,
+        )
+        subj = ws > 0
+        coef_s, b_s = _fit_head(
+            X[subj], (y[subj] != "neutral").astype(int), ws[subj], self.C_subjectivity,
+            self.nb_alpha, self.random_state,
+        )
+        self.coef_ = np.vstack([coef_s, coef_p]).astype(np.float32)
+        self.intercept_ = np.array([b_s, b_p], dtype=np.float32)
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "coef_"):
+            raise RuntimeError("SentimentModel is not fitted")
+
+    def predict_proba_features(self, X: sp.csr_matrix) -> np.ndarray:
+        """Columns in LABELS order (negative, neutral, positive)."""
+        self._check_fitted()
+        z = np.asarray(X @ self.coef_.T, dtype=np.float64) + self.intercept_
+        return self._proba_from_logits(z)
+
+    def decision_function(self, texts: Sequence[str], tokens: Sequence[Tokens]) -> np.ndarray:
+        """(n, 2) logits of the subjectivity and polarity heads, without building a matrix."""
+        self._check_fitted()
+        rows, cols, scale = _feature_pairs(
+            texts, tokens, self.n_bits, tuple(self.char_ngram), self.max_chars
+        )
+        n = len(texts)
+        z = np.empty((n, 2), dtype=np.float64)
+        for k in (0, 1):
+            z[:, k] = np.bincount(rows, weights=self.coef_[k][cols], minlength=n) * scale
+        return z + self.intercept_
+
+    @staticmethod
+    def _proba_from_logits(z: np.ndarray) -> np.ndarray:
+        s = 1.0 / (1.0 + np.exp(-np.clip(z[:, 0], -50, 50)))
+        p = 1.0 / (1.0 + np.exp(-np.clip(z[:, 1], -50, 50)))
+        return np.column_stack([s * (1 - p), 1 - s, s * p])
+
+    def predict_proba(self, texts: Sequence[str], tokens: Sequence[Tokens]) -> np.ndarray:
+        """Columns in LABELS order (negative, neutral, positive)."""
+        return self._proba_from_logits(self.decision_function(texts, tokens))
+
+    def polarity_proba(self, texts: Sequence[str], tokens: Sequence[Tokens]) -> np.ndarray:
+        """P(positive | opinionated): the binary head alone (used for the NSMC benchmark)."""
+        self._check_fitted()
+        z = self.decision_function(texts, tokens)[:, 1]
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+
+    def predict(
+        self, texts: Sequence[str], tokens: Sequence[Tokens]
+    ) -> tuple[list[str], np.ndarray]:
+        """Labels in {'negative','neutral','positive'} and scores P(pos) - P(neg) in [-1, 1]."""
+        if len(texts) == 0:
+            return [], np.zeros(0, dtype=np.float64)
+        if len(texts) != len(tokens):
+            raise ValueError(f"{len(texts)} texts but {len(tokens)} token lists")
+        step = 2048  # keeps the hashed n-gram arrays in cache; faster than one large batch
+        proba = np.vstack([
+            self.predict_proba(texts[i : i + step], tokens[i : i + step])
+            for i in range(0, len(texts), step)
+        ])
+        labels = [LABELS[i] for i in proba.argmax(axis=1)]
+        score = np.clip(proba[:, 2] - proba[:, 0], -1.0, 1.0)
+        return labels, score
+
+    # -- persistence -------------------------------------------------------------------------
+
+    def save(self, directory: Path, meta: dict | None = None) -> Path:
+        """Write weights.npz (plain float16 arrays) and meta.json into `directory`."""
+        self._check_fitted()
+        directory.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(
+            directory / WEIGHTS_FILE,
+            coef=self.coef_.astype(np.float16),
+            intercept=self.intercept_.astype(np.float32),
+        )
+        meta = dict(meta or {})
+        meta["version"] = self.version
+        meta["params"] = {k: v for k, v in self.get_params().items() if k != "version"}
+        (directory / META_FILE).write_text(
+            json.dumps(meta, ensure_ascii=False, indent=2, default=_json_default) + "\n", "utf-8"
+        )
+        return directory
+
+
+def _json_default(o: object) -> object:
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (np.floating,)):
+        return float(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, (tuple, set)):
+        return list(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+_PARAM_TYPES = {"n_bits": int, "max_chars": int, "C_polarity": float, "C_subjectivity": float,
+                "random_state": int}
+
+
+def resolve_version_dir(path: Path) -> Path:
+    """`path` itself when it holds a model, else the version named in `path/DEFAULT`."""
+    path = Path(path)
+    if (path / META_FILE).exists() or (path / WEIGHTS_FILE).exists():
+        return path
+    default = path / DEFAULT_FILE
+    if not default.is_file():
+        raise ModelLoadError(f"{default}: missing (no model version selected); {RETRAIN_HINT}")
+    name = default.read_text("utf-8").strip()
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        raise ModelLoadError(f"{default}: does not name a version directory; {RETRAIN_HINT}")
+    return path / name
+
+
+def load_sentiment_model(path: Path) -> SentimentModel:
+    """Load a model from `models/sentiment` (version in DEFAULT) or from a version directory."""
+    vdir = resolve_version_dir(Path(path))
+    meta_path, weights_path = vdir / META_FILE, vdir / WEIGHTS_FILE
+    try:
+        meta = json.loads(meta_path.read_text("utf-8"))
+        params = meta["params"]
+        model = SentimentModel(
+            version=str(meta["version"]),
+            n_bits=int(params["n_bits"]),
+            char_ngram=(int(params["char_ngram"][0]), int(params["char_ngram"][1])),
+            max_chars=int(params["max_chars"]),
+            C_polarity=float(params["C_polarity"]),
+            C_subjectivity=float(params["C_subjectivity"]),
+            nb_alpha=None if params.get("nb_alpha") is None else float(params["nb_alpha"]),
+            random_state=int(params["random_state"]),
+        )
+    except FileNotFoundError:
+        raise ModelLoadError(f"{meta_path}: missing; {RETRAIN_HINT}") from None
+    except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
+        raise ModelLoadError(f"{meta_path}: unreadable ({exc}); {RETRAIN_HINT}") from None
+    try:
+        with np.load(weights_path, allow_pickle=False) as npz:
+            coef = np.asarray(npz["coef"], dtype=np.float32)
+            intercept = np.asarray(npz["intercept"], dtype=np.float32)
+    except FileNotFoundError:
+        raise ModelLoadError(f"{weights_path}: missing; {RETRAIN_HINT}") from None
+    except Exception as exc:  # zip/npy decoding raises many types; all mean a corrupt file
+        raise ModelLoadError(
+            f"{weights_path}: corrupt ({type(exc).__name__}: {exc}); {RETRAIN_HINT}"
+        ) from None
+    expected = (2, 1 << model.n_bits)
+    if coef.shape != expected or intercept.shape != (2,) or not np.isfinite(coef).all():
+        raise ModelLoadError(
+            f"{weights_path}: weights have shape {coef.shape}, expected {expected}; {RETRAIN_HINT}"
+        )
+    model.coef_ = coef
+    model.intercept_ = intercept
+    model.meta_ = meta
+    return model

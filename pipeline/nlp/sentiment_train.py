@@ -1,0 +1,648 @@
+"""Sentiment training data, weak labels, training and evaluation (reads `corpora`, never copies it).
+
+Data design (details and licenses in the model card):
+
+* NSMC protocol — the Naver review crawl (CC0): ratings 1–4 negative, 9–10 positive, reviews under
+  140 characters; split by movie (crc32(movie_id) % 20: 0–1 test, 2 validation, rest train).
+* KOTE val (MIT): 44 emotions mapped to polarity; split by comment id (crc32 % 5 == 0 is test).
+* Civic register: newspaper tweets (MIT) as `neutral`; sarcasm tweets labelled sarcastic (MIT) as
+  `negative`; hand-written civic templates (this repository, Apache-2.0) for requests/reports
+  (neutral), complaints (negative) and thanks/praise (positive) about Seoul services.
+* Analyst feedback (text, sentiment) with a high weight.
+
+Items of the hand-labelled civic test set (`eval/civic_sentiment.jsonl`) are excluded by key.
+Not used for the shipped model: KNU (no license), BEEP! hate speech (CC BY-SA), petitions (no
+license stated) — they are only read to evaluate.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import logging
+import re
+import subprocess
+import time
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pipeline.nlp.sentiment import DEFAULT_FILE, LABELS, SentimentModel
+
+log = logging.getLogger(__name__)
+
+NSMC_FILE = "nsmc_raw/nsmc_raw_reviews.jsonl.gz"
+KOTE_FILE = "kote/val.tsv"
+NEWS_FILE = "korean_studies_corpora/korean_newspapers_twitter.csv"
+MOON_FILE = "korean_studies_corpora/moon_twitter.csv"
+SARCASM_FILE = "korean_sarcasm/train.csv"
+HATE_FILE = "korean_hate_speech/labeled/train.tsv"
+PETITION_2020_FILE = "petitions_2020_korkeep/petitions_2020.jsonl.gz"
+PETITION_LOVIT_PREFIX = "petitions_lovit/"
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CIVIC_EVAL = REPO_ROOT / "eval" / "civic_sentiment.jsonl"
+
+# KOTE label indices (order of the source README's LABELS list).
+KOTE_POSITIVE = frozenset({1, 2, 4, 7, 8, 13, 14, 16, 28, 32, 40, 42, 43})
+KOTE_NEGATIVE = frozenset(
+    {0, 3, 5, 6, 9, 10, 12, 18, 19, 20, 21, 22, 23, 25, 26, 27, 30, 31, 33, 34, 35, 36, 37, 41}
+)
+KOTE_NONE = 24
+
+
+class CorporaMissing(FileNotFoundError):
+    """A corpus file needed for training or evaluation is absent."""
+
+
+def _need(corpora: Path, rel: str) -> Path:
+    p = Path(corpora) / rel
+    if not p.exists():
+        raise CorporaMissing(f"{p}: missing (set MINSIM_CORPORA to the shared data folder)")
+    return p
+
+
+def _bucket(key: str, mod: int) -> int:
+    return zlib.crc32(key.encode("utf-8")) % mod
+
+
+# -- corpus readers --------------------------------------------------------------------------
+
+
+def nsmc_reviews(corpora: Path) -> pd.DataFrame:
+    """NSMC-protocol reviews: columns review_id, movie_id, text, label (negative/positive), split."""
+    recs = []
+    with gzip.open(_need(corpora, NSMC_FILE), "rt", encoding="utf-8") as f:
+        for line in f:
+            r = json.loads(line)
+            text = r["review"].strip()
+            rating = int(r["rating"])
+            if not text or len(text) >= 140 or 5 <= rating <= 8:
+                continue
+            b = _bucket(r["movie_id"], 20)
+            recs.append((r["review_id"], r["movie_id"], text,
+                         "negative" if rating <= 4 else "positive",
+                         "test" if b < 2 else "val" if b == 2 else "train"))
+    return pd.DataFrame(recs, columns=["review_id", "movie_id", "text", "label", "split"])
+
+
+def balanced(df: pd.DataFrame, seed: int, n_per_class: int | None = None) -> pd.DataFrame:
+    """Down-sample every label to the size of the smallest (or `n_per_class`), seeded."""
+    n = int(df["label"].value_counts().min())
+    n = n if n_per_class is None else min(n, n_per_class)
+    parts = [g.sample(n=n, random_state=seed) for _, g in df.groupby("label", sort=True)]
+    return pd.concat(parts).sort_index()
+
+
+def kote_polarity(labels: Sequence[int]) -> str:
+    """KOTE emotions → negative / neutral / positive / mixed (mixed is left out of train and test)."""
+    labels = set(labels)
+    pos = len(labels & KOTE_POSITIVE)
+    neg = len(labels & KOTE_NEGATIVE)
+    if pos + neg <= 1 and (KOTE_NONE in labels or pos + neg == 0):
+        return "neutral"
+    if pos >= 2 * neg and pos >= 2:
+        return "positive"
+    if neg >= 2 * pos and neg >= 2:
+        return "negative"
+    return "mixed"
+
+
+def kote_comments(corpora: Path) -> pd.DataFrame:
+    """KOTE val with polarity: columns id, text, label, split (test = crc32(id) % 5 == 0)."""
+    recs = []
+    with open(_need(corpora, KOTE_FILE), encoding="utf-8", newline="") as f:
+        for row in csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
+            if len(row) < 3:
+                continue
+            labels = [int(x) for x in row[2].split(",") if x.strip().isdigit()]
+            recs.append((row[0], row[1].strip('"'), kote_polarity(labels),
+                         "test" if _bucket(row[0], 5) == 0 else "train"))
+    return pd.DataFrame(recs, columns=["id", "text", "label", "split"])
+
+
+def news_tweets(corpora: Path) -> pd.DataFrame:
+    """Newspaper tweets: columns key (tweet id), text (URLs kept, as posted)."""
+    df = pd.read_csv(_need(corpora, NEWS_FILE), dtype=str, keep_default_na=False)
+    return pd.DataFrame({"key": df["id"], "text": df["text"]})
+
+
+def moon_tweets(corpora: Path) -> pd.DataFrame:
+    df = pd.read_csv(_need(corpora, MOON_FILE), dtype=str, keep_default_na=False)
+    return pd.DataFrame({"key": df["link"].str.rsplit("/", n=1).str[-1], "text": df["text"]})
+
+
+def sarcasm_tweets(corpora: Path) -> pd.DataFrame:
+    df = pd.read_csv(_need(corpora, SARCASM_FILE), dtype=str, keep_default_na=False)
+    first = df.columns[0]
+    return pd.DataFrame({"key": df[first], "text": df["tokens"], "sarcasm": df["label"] == "1"})
+
+
+def hate_comments(corpora: Path) -> pd.DataFrame:
+    """BEEP! labelled train comments (evaluation only: CC BY-SA); key = 1-based data row."""
+    df = pd.read_csv(_need(corpora, HATE_FILE), sep="\t", dtype=str, keep_default_na=False,
+                     quoting=csv.QUOTE_NONE)
+    return pd.DataFrame({"key": [str(i + 1) for i in range(len(df))], "text": df["comments"],
+                         "hate": df["hate"]})
+
+
+def petition_titles(corpora: Path) -> pd.DataFrame:
+    """Petition titles (evaluation only: no license stated): columns source, key, text."""
+    recs = []
+    p2020 = Path(corpora) / PETITION_2020_FILE
+    if p2020.exists():
+        with gzip.open(p2020, "rt", encoding="utf-8") as f:
+            for line in f:
+                r = json.loads(line)
+                recs.append((PETITION_2020_FILE, str(r["petition_idx"]), r["title"]))
+    for p in sorted((Path(corpora) / PETITION_LOVIT_PREFIX).glob("petitions_*")):
+        rel = PETITION_LOVIT_PREFIX + p.name
+        with open(p, encoding="utf-8") as f:
+            for line in f:
+                if line.strip():
+                    r = json.loads(line)
+                    recs.append((rel, str(r["petition_idx"]), r["title"]))
+    return pd.DataFrame(recs, columns=["source", "key", "text"])
+
+
+def civic_source_texts(corpora: Path, source: str) -> dict[str, str]:
+    """key → text for one civic-eval source file (read at run time, never copied)."""
+    if source == NEWS_FILE:
+        df = news_tweets(corpora)
+    elif source == MOON_FILE:
+        df = moon_tweets(corpora)
+    elif source == SARCASM_FILE:
+        df = sarcasm_tweets(corpora)
+    elif source == HATE_FILE:
+        df = hate_comments(corpora)
+    elif source == PETITION_2020_FILE or source.startswith(PETITION_LOVIT_PREFIX):
+        df = petition_titles(corpora)
+        df = df[df["source"] == source]
+    else:
+        raise ValueError(f"unknown civic source {source!r}")
+    return dict(zip(df["key"], df["text"], strict=True))
+
+
+def civic_eval_items(corpora: Path, path: Path = CIVIC_EVAL) -> pd.DataFrame:
+    """The hand-labelled civic test set with its text: columns source, key, label, text."""
+    items = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    df = pd.DataFrame(items)
+    texts: dict[tuple[str, str], str] = {}
+    for source in df["source"].unique():
+        for k, t in civic_source_texts(corpora, source).items():
+            texts[(source, k)] = t
+    df["text"] = [texts.get((s, str(k))) for s, k in zip(df["source"], df["key"], strict=True)]
+    missing = df["text"].isna().sum()
+    if missing:
+        log.warning("%d civic eval items not found in the corpora", missing)
+    return df.dropna(subset=["text"]).reset_index(drop=True)
+
+
+def civic_eval_keys(path: Path = CIVIC_EVAL) -> set[tuple[str, str]]:
+    if not path.exists():
+        return set()
+    keys = set()
+    for line in path.read_text("utf-8").splitlines():
+        if line.strip():
+            r = json.loads(line)
+            keys.add((r["source"], str(r["key"])))
+    return keys
+
+
+# -- civic register: hand-written templates (this repository's own text) ----------------------
+
+_PLACES = ("강남역", "마포구청", "우리 동네", "지하철 2호선", "버스 정류장", "따릉이 대여소", "한강공원",
+           "구립 도서관", "주민센터", "신림동 골목", "종로 3가", "노원구 복지관", "잠실 사거리", "서울시청",
+           "은평구 보건소", "동대문 시장", "성수동 카페거리", "여의도", "목동 아파트 단지", "구로디지털단지역")
+_SERVICES = ("따릉이", "마을버스", "지하철", "쓰레기 수거", "가로등", "보도블록 공사", "민원 처리",
+             "불법 주차 단속", "어린이집", "공공 와이파이", "제설 작업", "횡단보도 신호", "공영주차장",
+             "기후동행카드", "청년월세 지원", "재활용 분리수거", "심야버스", "공원 화장실", "120 다산콜센터",
+             "서울페이")
+
+_NEUTRAL_T = (
+    "{place} 근처 {service} 운영 시간이 어떻게 되나요?", "{service} 관련 안내문이 게시되었습니다.",
+    "{place}에 {service} 설치를 요청합니다.", "{service} 신청 방법을 알고 싶습니다.",
+    "{place} {service} 일정 공지드립니다.", "내일부터 {place} 일대 {service} 시간이 변경됩니다.",
+    "{service} 확대를 건의합니다.", "{place}에서 {service} 관련 주민 설명회가 열립니다.",
+    "{service} 이용 요금은 다음 달부터 조정됩니다.", "{place} {service} 위치 문의드립니다.",
+    "서울시, {place}에 {service} 시범 도입", "{service} 개선을 위한 의견 수렴 중입니다.",
+    "{place} 주변 {service} 현황 자료를 요청합니다.", "{service} 추가 배치를 검토해 주시기 바랍니다.",
+    "{place}에 {service} 관련 현수막이 붙어 있네요.", "{service} 예산이 내년에 편성될 예정입니다.",
+    "{place} {service} 담당 부서가 어디인가요?", "{service} 운영 방식에 대한 제안입니다.",
+    "구청에서 {place} {service} 점검을 실시한다고 합니다.", "{place}부터 {service}까지 거리는 약 1km입니다.",
+)
+_NEGATIVE_T = (
+    "{place} {service} 정말 너무 불편해요.", "{service} 때문에 매일 짜증나요.",
+    "{place} {service} 몇 달째 고장인데 아무도 안 고쳐요.", "{service} 민원 넣었는데 답변이 없네요. 화가 납니다.",
+    "{place} {service} 엉망입니다. 세금 어디에 쓰나요?", "{service} 이렇게 운영할 거면 차라리 없애세요.",
+    "{place} {service} 때문에 주민들이 고통받고 있습니다.", "{service} 또 늦었네요. 진짜 최악이다.",
+    "{place}에 {service}가 없어서 너무 위험해요.", "{service} 행정이 한심합니다.",
+    "{place} {service} 소음 때문에 잠을 못 자요.", "{service} 담당 공무원이 불친절해서 실망했어요.",
+    "{place} {service} 냄새가 심해서 못 살겠어요.", "{service} 약속만 하고 지키지 않네요. 어이없습니다.",
+    "{place} {service} 한 시간 넘게 기다렸는데 안 와요.", "{service} 진짜 답이 없다 ㅡㅡ",
+    "{place} {service} 방치하는 구청 규탄합니다.", "{service} 요금만 오르고 서비스는 나빠졌어요.",
+    "{place} 불 난 지 한 시간이 지나도 {service} 안 와요.", "{service} 이게 최선입니까? 실망입니다.",
+)
+_POSITIVE_T = (
+    "{place} {service} 정말 편리해졌어요. 감사합니다!", "{service} 덕분에 출퇴근이 훨씬 좋아졌어요.",
+    "{place} {service} 빠르게 처리해 주셔서 고맙습니다.", "{service} 최고예요 👍",
+    "{place} {service} 깨끗하게 관리되고 있어서 좋네요.", "{service} 친절하게 안내해 주셔서 감사했습니다.",
+    "{place}에 {service} 생겨서 너무 좋아요!", "{service} 정책 칭찬합니다. 잘하셨어요.",
+    "{place} {service} 담당자분께 감사 인사 전합니다.", "{service} 만족합니다. 앞으로도 부탁드려요 ^^",
+    "{place} {service} 개선된 거 보고 감동했어요.", "{service} 덕분에 아이 키우기 한결 수월해요. 고마워요.",
+    "{place} {service} 신속한 대응 감사드립니다.", "{service} 정말 잘 만들었네요. 자주 이용할게요.",
+    "{place} 새로 생긴 {service} 마음에 들어요 ㅎㅎ", "{service} 최고! 서울시 일 잘하네요.",
+)
+
+
+def civic_templates(seed: int, per_template: int = 30) -> pd.DataFrame:
+    """Short civic posts generated from hand-written templates: complaints, requests, thanks."""
+    rng = np.random.default_rng(seed)
+    recs = []
+    for label, templates in (("neutral", _NEUTRAL_T), ("negative", _NEGATIVE_T),
+                             ("positive", _POSITIVE_T)):
+        for t in templates:
+            for _ in range(per_template):
+                recs.append((t.format(place=_PLACES[rng.integers(len(_PLACES))],
+                                      service=_SERVICES[rng.integers(len(_SERVICES))]), label))
+    return pd.DataFrame(recs, columns=["text", "label"]).drop_duplicates("text")
+
+
+_POS_CUES = re.compile(r"감사|고맙|고마워|축하|환영|자랑스럽|존경|기쁘|기쁨|반갑|든든|훌륭|멋지|최고|응원합")
+_NEG_CUES = re.compile(
+    r"유감|개탄|규탄|안타깝|분노|거짓말|부끄러|잘못|한심|참담|슬프|비통|명복|어이없|오만|"
+    r"부당|억울|책임져|사과해|심각한|묵과|무책임|실망|황당|횡포"
+)
+
+
+def moon_weak_labels(df: pd.DataFrame) -> pd.DataFrame:
+    """Cue-word weak labels for a politician's tweets: thanks/praise → positive,
+    criticism/grief → negative, announcements without cues → neutral; both cues → dropped."""
+    pos = df["text"].str.contains(_POS_CUES)
+    neg = df["text"].str.contains(_NEG_CUES)
+    label = np.where(pos & ~neg, "positive", np.where(neg & ~pos, "negative",
+                                                      np.where(~pos & ~neg, "neutral", "")))
+    out = df.assign(label=label)
+    return out[out["label"] != ""]
+
+
+# -- training set ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SentimentTrainConfig:
+    """Knobs of the shipped model; weights are per row (polarity head / subjectivity head)."""
+
+    n_bits: int = 21
+    char_ngram: tuple[int, int] = (1, 5)
+    C_polarity: float = 1.0
+    C_subjectivity: float = 1.0
+    nb_alpha: float = 1.0
+    nsmc_positive_per_negative: float = 1.5
+    nsmc_subjectivity_total: float = 20_000.0  # NSMC's total weight in the subjectivity head
+    kote_weight: float = 3.0
+    news_weight: float = 2.0
+    sarcasm_weight: float = 0.5
+    moon_weight: float = 1.0
+    template_weight: float = 0.5
+    feedback_weight: float = 5.0
+    sources: tuple[str, ...] = field(
+        default=("nsmc", "kote", "news", "sarcasm", "moon", "templates")
+    )
+
+
+def training_rows(
+    corpora: Path, *, seed: int = 13, sample: int | None = None,
+    config: SentimentTrainConfig = SentimentTrainConfig(),
+    feedback: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Columns text, label, source, w_pol, w_subj (civic eval items and test splits excluded)."""
+    held = civic_eval_keys()
+    parts = []
+    cap = None if sample is None else max(50, sample // 4)
+
+    def capped(df: pd.DataFrame) -> pd.DataFrame:
+        return df if cap is None or len(df) <= cap else df.sample(n=cap, random_state=seed)
+
+    if "nsmc" in config.sources:
+        nsmc = nsmc_reviews(corpora)
+        tr = nsmc[nsmc["split"] == "train"]
+        neg = tr[tr["label"] == "negative"]
+        pos = tr[tr["label"] == "positive"]
+        n_neg = len(neg) if sample is None else sample // 2
+        n_pos = int(n_neg * config.nsmc_positive_per_negative) if sample is None else sample // 2
+        neg = neg.sample(n=min(n_neg, len(neg)), random_state=seed)
+        pos = pos.sample(n=min(n_pos, len(pos)), random_state=seed)
+        df = pd.concat([neg, pos])[["text", "label"]].assign(source="nsmc", w_pol=1.0)
+        df["w_subj"] = config.nsmc_subjectivity_total / max(len(df), 1)
+        parts.append(df)
+    if "kote" in config.sources:
+        k = kote_comments(corpora)
+        k = capped(k[(k["split"] == "train") & (k["label"] != "mixed")])
+        parts.append(k[["text", "label"]].assign(source="kote", w_pol=config.kote_weight,
+                                                 w_subj=config.kote_weight))
+    if "news" in config.sources:
+        n = news_tweets(corpora)
+        n = capped(n[[(NEWS_FILE, k) not in held for k in n["key"]]])
+        parts.append(n[["text"]].assign(label="neutral", source="news", w_pol=0.0,
+                                        w_subj=config.news_weight))
+    if "sarcasm" in config.sources:
+        s = sarcasm_tweets(corpora)
+        s = capped(s[s["sarcasm"] & [(SARCASM_FILE, k) not in held for k in s["key"]]])
+        parts.append(s[["text"]].assign(label="negative", source="sarcasm",
+                                        w_pol=config.sarcasm_weight,
+                                        w_subj=config.sarcasm_weight))
+    if "moon" in config.sources:
+        m = moon_tweets(corpora)
+        m = m[[(MOON_FILE, k) not in held for k in m["key"]]]
+        m = capped(moon_weak_labels(m[m["text"].str.contains("[가-힣]", regex=True)]))
+        parts.append(m[["text", "label"]].assign(source="moon", w_pol=config.moon_weight,
+                                                 w_subj=config.moon_weight))
+    if "templates" in config.sources:
+        t = capped(civic_templates(seed))
+        parts.append(t.assign(source="templates", w_pol=config.template_weight,
+                              w_subj=config.template_weight))
+    if feedback is not None and len(feedback):
+        fb = feedback_rows(feedback)
+        parts.append(fb.assign(source="feedback", w_pol=config.feedback_weight,
+                               w_subj=config.feedback_weight))
+    rows = pd.concat(parts, ignore_index=True)
+    rows = rows[rows["text"].str.strip().astype(bool)]
+    rows.loc[rows["label"] == "neutral", "w_pol"] = 0.0
+    return rows.reset_index(drop=True)
+
+
+def feedback_rows(feedback: pd.DataFrame) -> pd.DataFrame:
+    """Analyst corrections (columns text, sentiment) as text/label rows; invalid labels dropped."""
+    fb = feedback.rename(columns={"sentiment": "label"})[["text", "label"]].copy()
+    fb["text"] = fb["text"].fillna("").astype(str)
+    fb["label"] = fb["label"].astype(str).str.strip().str.lower()
+    bad = ~fb["label"].isin(LABELS)
+    if bad.any():
+        log.warning("ignoring %d feedback rows with labels outside %s", int(bad.sum()), LABELS)
+    return fb[~bad]
+
+
+def code_version() -> str:
+    """`git describe` of the repository, or 'unknown' outside a checkout."""
+    try:
+        out = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD"],
+                             capture_output=True, text=True, timeout=5, check=False)
+        sha = out.stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(REPO_ROOT), "status", "--porcelain", "pipeline"],
+                               capture_output=True, text=True, timeout=5, check=False).stdout
+        return (sha or "uncommitted") + ("+dirty" if dirty.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def tokenize_all(tokenizer, texts: Sequence[str], batch_size: int = 4000) -> list:
+    out = []
+    for i in range(0, len(texts), batch_size):
+        out.extend(tokenizer.analyze(list(texts[i : i + batch_size])))
+    return out
+
+
+def fit_sentiment_model(
+    rows: pd.DataFrame, tokens: Sequence, *, version: str, seed: int,
+    config: SentimentTrainConfig,
+) -> SentimentModel:
+    model = SentimentModel(
+        version=version, n_bits=config.n_bits, char_ngram=config.char_ngram,
+        C_polarity=config.C_polarity, C_subjectivity=config.C_subjectivity,
+        nb_alpha=config.nb_alpha, random_state=seed,
+    )
+    return model.fit(rows["text"].tolist(), tokens, rows["label"].to_numpy(),
+                     sample_weight=rows["w_pol"].to_numpy(),
+                     subjectivity_weight=rows["w_subj"].to_numpy())
+
+
+def default_version(today: date | None = None) -> str:
+    today = today or date.today()
+    return f"sentiment-{today:%Y.%m}.1"
+
+
+def train_sentiment(
+    corpora: Path, out_dir: Path, *, seed: int = 13, feedback: pd.DataFrame | None = None,
+    sample: int | None = None, tokenizer=None, version: str | None = None,
+    config: SentimentTrainConfig = SentimentTrainConfig(), evaluate: bool = True,
+    set_default: bool = False,
+) -> dict:
+    """Train from `corpora` and write `out_dir/<version>/` (weights, meta.json, MODEL_CARD.md)."""
+    if tokenizer is None:
+        from pipeline.nlp.tokenizer import get_tokenizer
+
+        tokenizer = get_tokenizer()
+    version = version or default_version()
+    t0 = time.perf_counter()
+    rows = training_rows(corpora, seed=seed, sample=sample, config=config, feedback=feedback)
+    log.info("sentiment: %d training rows; tokenising", len(rows))
+    tokens = tokenize_all(tokenizer, rows["text"].tolist())
+    model = fit_sentiment_model(rows, tokens, version=version, seed=seed, config=config)
+    train_s = time.perf_counter() - t0
+    data = (
+        rows.groupby(["source", "label"]).size().unstack(fill_value=0).astype(int)
+        .to_dict(orient="index")
+    )
+    meta = {
+        "version": version,
+        "created": date.today().isoformat(),
+        "code_version": code_version(),
+        "tokenizer": getattr(tokenizer, "version", "unknown"),
+        "seed": seed,
+        "sample": sample,
+        "config": {k: getattr(config, k) for k in config.__dataclass_fields__},
+        "training_rows": data,
+        "training_seconds": round(train_s, 1),
+        "licenses": LICENSES,
+    }
+    if evaluate:
+        meta["metrics"] = evaluate_sentiment(model, corpora, tokenizer, feedback=feedback)
+    vdir = Path(out_dir) / version
+    model.save(vdir, meta)
+    (vdir / "MODEL_CARD.md").write_text(model_card(meta), "utf-8")
+    if set_default:
+        (Path(out_dir) / DEFAULT_FILE).write_text(version + "\n", "utf-8")
+    return json.loads((vdir / "meta.json").read_text("utf-8"))
+
+
+LICENSES = {
+    "nsmc_raw": "CC0 1.0 (e9t/nsmc) — training and NSMC-protocol test",
+    "kote": "MIT (searle-j/KOTE) — training (80%) and 3-class test (20%)",
+    "korean_newspapers_twitter": "MIT (scdenney/nlp_corpora) — neutral training text; civic test items",
+    "moon_twitter": "MIT (scdenney/nlp_corpora; Kaggle origin states none) — cue-word weak labels",
+    "korean_sarcasm": "MIT (SpellOnYou/korean-sarcasm) — sarcastic tweets as negative",
+    "civic templates": "Apache-2.0 (this repository, hand-written)",
+    "korean_hate_speech": "CC BY-SA 4.0 — civic TEST items only (references, no text copied)",
+    "petitions": "no license stated — civic TEST items only (references, no text copied)",
+    "knu_sentilex": "no license — not used",
+    "kosac_lexicon": "not used (KOSAC's own terms not stated)",
+}
+
+
+# -- evaluation ------------------------------------------------------------------------------
+
+
+def three_class_report(y_true: Sequence[str], y_pred: Sequence[str]) -> dict:
+    """Accuracy, macro-F1, per-class precision/recall/F1 and the confusion matrix (rows = truth)."""
+    from sklearn.metrics import (
+        accuracy_score,
+        confusion_matrix,
+        f1_score,
+        precision_recall_fscore_support,
+    )
+
+    labels = list(LABELS)
+    p, r, f, n = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
+    return {
+        "n": len(y_true),
+        "accuracy": round(float(accuracy_score(y_true, y_pred)), 4),
+        "macro_f1": round(float(f1_score(y_true, y_pred, labels=labels, average="macro",
+                                         zero_division=0)), 4),
+        "precision": {c: round(float(v), 4) for c, v in zip(labels, p, strict=True)},
+        "recall": {c: round(float(v), 4) for c, v in zip(labels, r, strict=True)},
+        "f1": {c: round(float(v), 4) for c, v in zip(labels, f, strict=True)},
+        "support": {c: int(v) for c, v in zip(labels, n, strict=True)},
+        "confusion": {"labels": labels,
+                      "matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist()},
+    }
+
+
+def nsmc_test_set(corpora: Path, seed: int = 13) -> pd.DataFrame:
+    nsmc = nsmc_reviews(corpora)
+    return balanced(nsmc[nsmc["split"] == "test"], seed).reset_index(drop=True)
+
+
+def evaluate_sentiment(
+    model: SentimentModel, corpora: Path, tokenizer, *, feedback: pd.DataFrame | None = None,
+    nsmc_limit: int | None = None, seed: int = 13,
+) -> dict:
+    """All evaluation figures: NSMC-protocol binary, KOTE 3-class, civic 3-class, feedback."""
+    from sklearn.metrics import accuracy_score, f1_score
+
+    out: dict = {}
+    test = nsmc_test_set(corpora, seed)
+    if nsmc_limit is not None and len(test) > nsmc_limit:
+        test = balanced(test, seed, nsmc_limit // 2)
+    toks = tokenize_all(tokenizer, test["text"].tolist())
+    p = model.polarity_proba(test["text"].tolist(), toks)
+    pred = np.where(p >= 0.5, "positive", "negative")
+    labels3, _ = model.predict(test["text"].tolist(), toks)
+    out["nsmc"] = {
+        "n": len(test),
+        "split": "movie_id crc32 % 20 in {0, 1}; ratings 1-4 vs 9-10; < 140 chars; balanced",
+        "accuracy": round(float(accuracy_score(test["label"], pred)), 4),
+        "macro_f1": round(float(f1_score(test["label"], pred, average="macro")), 4),
+        "three_class_neutral_rate": round(float(np.mean(np.asarray(labels3) == "neutral")), 4),
+    }
+    k = kote_comments(corpora)
+    k = k[(k["split"] == "test") & (k["label"] != "mixed")].reset_index(drop=True)
+    kl, _ = model.predict(k["text"].tolist(), tokenize_all(tokenizer, k["text"].tolist()))
+    out["kote"] = three_class_report(k["label"].tolist(), kl)
+    if CIVIC_EVAL.exists():
+        c = civic_eval_items(corpora)
+        cl, _ = model.predict(c["text"].tolist(), tokenize_all(tokenizer, c["text"].tolist()))
+        rep = three_class_report(c["label"].tolist(), cl)
+        rep["by_source"] = {
+            src.split("/")[0]: round(float(np.mean(np.asarray(cl)[m] == c["label"][m])), 4)
+            for src in sorted({s.split("/")[0] for s in c["source"]})
+            for m in [c["source"].str.split("/").str[0].eq(src).to_numpy()]
+        }
+        out["civic"] = rep
+    if feedback is not None and len(feedback):
+        fb = feedback_rows(feedback)
+        fl, _ = model.predict(fb["text"].tolist(), tokenize_all(tokenizer, fb["text"].tolist()))
+        out["feedback"] = {"n": len(fb),
+                           "accuracy": round(float(np.mean(np.asarray(fl) == fb["label"])), 4)}
+    return out
+
+
+def model_card(meta: dict) -> str:
+    """MODEL_CARD.md text from meta.json."""
+    m = meta.get("metrics", {})
+    lines = [
+        f"# Sentiment model `{meta['version']}`",
+        "",
+        f"Created {meta['created']} from code `{meta['code_version']}` with seed {meta['seed']}"
+        f" (tokeniser `{meta['tokenizer']}`). Reproduce: `minsim train sentiment` "
+        "(`train_sentiment(corpora, models/sentiment, seed=13)`).",
+        "",
+        "## What it does",
+        "Labels a post `negative` / `neutral` / `positive` by the attitude its author expresses "
+        "(not the topic; `policy_taxonomy.md`), with `sentiment_score` = P(positive) − P(negative) "
+        "in [-1, 1].",
+        "",
+        "## Model",
+        "- Features: character 1–5-grams of the lower-cased, whitespace-normalised text (first 1,000 "
+        "characters) and Kiwi `Tokens.terms` unigrams + bigrams (the pipeline's tokens, not "
+        "re-tokenised), hashed into 2^21 columns, each row divided by sqrt(number of n-grams).",
+        "- Two logistic-regression heads (liblinear, classes balanced by weight): subjectivity "
+        "(neutral vs. opinionated) and polarity (positive vs. negative, NB log-count-ratio "
+        "weighted features, NBSVM-style; the ratio is folded into the stored weights).",
+        "- P(neutral) = 1 − s, P(positive) = s·p, P(negative) = s·(1 − p); label = argmax.",
+        "- Files: `weights.npz` (float16 arrays, loaded with `allow_pickle=False`), `meta.json`.",
+        "",
+        "## Training data (weak labels; the civic test items are excluded by key)",
+        "| source | license | use |",
+        "|---|---|---|",
+    ]
+    for k, v in meta.get("licenses", LICENSES).items():
+        lic, _, use = v.partition(" — ")
+        lines.append(f"| {k} | {lic} | {use or '—'} |")
+    lines += [
+        "",
+        "- NSMC protocol from `nsmc_raw`: ratings 1–4 negative, 9–10 positive, < 140 characters, "
+        "split by movie (crc32(movie_id) % 20: 0–1 test, 2 validation, else train); all training "
+        "negatives and 1.5× as many positives, classes balanced by weight.",
+        "- KOTE: 44 emotions → polarity (≥ 2 positive emotions and at least twice the negative "
+        "ones → positive, and vice versa; `없음` with ≤ 1 emotion → neutral; otherwise *mixed*, "
+        "left out). Split by crc32(id) % 5 (0 = test).",
+        "- Neutral register: newspaper tweets (headlines report, they don't judge), politician "
+        "announcements without cue words, and hand-written civic request/notice templates.",
+        "- Civic attitude: hand-written complaint and thanks templates about Seoul services, a "
+        "politician's tweets labelled by cue words (thanks/congratulations → positive, "
+        "criticism/grief → negative), and tweets collected as sarcasm (→ negative).",
+        "- Analyst feedback (`label_feedback` joined with post text) is added with weight "
+        f"{meta.get('config', {}).get('feedback_weight', 5.0)} in both heads.",
+        "- Not used for training: KNU SentiLex (no license), BEEP! hate speech (CC BY-SA: "
+        "share-alike), petitions (no license stated), KOSAC (its own terms not stated).",
+        "",
+        "Rows per source and label:",
+        "",
+        "| source | negative | neutral | positive |",
+        "|---|---|---|---|",
+    ]
+    for src, counts in meta.get("training_rows", {}).items():
+        lines.append(f"| {src} | " + " | ".join(str(counts.get(c, 0)) for c in LABELS) + " |")
+    lines += ["", "## Parameters", "```json",
+              json.dumps({"params": meta.get("params", {}), "config": meta.get("config", {})},
+                         ensure_ascii=False, indent=1, default=str), "```", "", "## Metrics"]
+    if "nsmc" in m:
+        n = m["nsmc"]
+        lines.append(f"- NSMC-protocol binary test (n={n['n']}, movie split): accuracy "
+                     f"{n['accuracy']:.4f}, macro-F1 {n['macro_f1']:.4f} (polarity head).")
+    for key, name in (("kote", "KOTE-derived 3-class"), ("civic", "Civic hand-labelled 3-class")):
+        if key in m:
+            r = m[key]
+            rec = ", ".join(f"{c} {v:.2f}" for c, v in r["recall"].items())
+            lines.append(f"- {name} (n={r['n']}): macro-F1 {r['macro_f1']:.4f}, accuracy "
+                         f"{r['accuracy']:.4f}; recall {rec}; confusion (rows truth, cols "
+                         f"{'/'.join(LABELS)}) {r['confusion']['matrix']}.")
+    if "runtime" in m:
+        lines.append(f"- Runtime: {json.dumps(m['runtime'])}")
+    lines += [
+        "",
+        "## Limits",
+        "- Weak labels: the civic set is small (hand-labelled by one annotator); sarcasm and "
+        "reported speech (a headline quoting an angry statement) remain hard.",
+        "- Trained on 2003–2020 text; slang drifts. Retrain (`minsim train sentiment`) with analyst "
+        "feedback, and only promote a model that is not worse on these evaluation sets.",
+        "",
+    ]
+    return "\n".join(lines)

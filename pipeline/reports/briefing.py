@@ -1,0 +1,839 @@
+"""The daily and weekly briefing: one self-contained HTML page (fonts and charts inline) and a PDF.
+
+`render_briefing` reads the warehouse only. Every figure is aggregated in SQL (`queries.sql`), so a day
+of 50,000 posts renders in a few seconds. Tables a later stage fills (alerts, opinion leaders, …) are
+optional: a missing or empty table gives a section that says so.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import io
+import logging
+import math
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+import jinja2
+import pandas as pd
+
+from pipeline.reports import charts
+from pipeline.schema import DISTRICTS, NO_DISTRICT, POLICY_AREAS
+
+log = logging.getLogger(__name__)
+
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+BASELINE_DAYS = 7
+WEEKDAYS_KO = "월화수목금토일"
+SENTIMENT_KO = {"negative": "부정", "neutral": "중립", "positive": "긍정"}
+CHANNEL_KO = {
+    "x": "X(트위터)", "news": "뉴스", "blog": "블로그", "petition": "청원", "mvoting": "엠보팅",
+    "community": "커뮤니티", "feed": "피드", "inbox": "수신함", "file": "파일",
+}
+# Tile-grid map of the 25 자치구: (row, column), roughly where each lies.
+DISTRICT_TILES: dict[str, tuple[int, int]] = {
+    "강북구": (0, 3), "도봉구": (0, 4), "노원구": (0, 5),
+    "은평구": (1, 1), "종로구": (1, 2), "성북구": (1, 3), "동대문구": (1, 4), "중랑구": (1, 5),
+    "마포구": (2, 0), "서대문구": (2, 1), "중구": (2, 2), "성동구": (2, 3), "광진구": (2, 4),
+    "강동구": (2, 5),
+    "강서구": (3, 0), "양천구": (3, 1), "영등포구": (3, 2), "용산구": (3, 3), "송파구": (3, 5),
+    "구로구": (4, 1), "동작구": (4, 2), "서초구": (4, 3), "강남구": (4, 4),
+    "금천구": (5, 1), "관악구": (5, 2),
+}
+MIN_POSTS_FOR_SHARE = 5  # below this a share is too noisy to call out
+
+
+# ---------------------------------------------------------------------------------------------
+# periods and queries
+
+
+@dataclass(frozen=True)
+class Period:
+    """The reported days and the 7 days before them (the baseline)."""
+
+    start: dt.date
+    end: dt.date
+    weekly: bool
+
+    @classmethod
+    def of(cls, day: dt.date, *, weekly: bool) -> Period:
+        return cls(day - dt.timedelta(days=6 if weekly else 0), day, weekly)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def base_start(self) -> dt.date:
+        return self.start - dt.timedelta(days=BASELINE_DAYS)
+
+    @property
+    def base_end(self) -> dt.date:
+        return self.start - dt.timedelta(days=1)
+
+    @property
+    def trend_start(self) -> dt.date:
+        return self.end - dt.timedelta(days=27 if self.weekly else 13)
+
+    def params(self) -> dict[str, object]:
+        return {"start": self.start, "end": self.end, "base_start": self.base_start,
+                "base_end": self.base_end, "trend_start": self.trend_start}
+
+    @property
+    def label(self) -> str:
+        if self.weekly:
+            return f"{korean_date(self.start)} ~ {korean_date(self.end)}"
+        return korean_date(self.end)
+
+
+def korean_date(d: dt.date) -> str:
+    return f"{d.year}년 {d.month}월 {d.day}일 ({WEEKDAYS_KO[d.weekday()]})"
+
+
+def _load_queries() -> dict[str, str]:
+    text = resources.files("pipeline.reports").joinpath("queries.sql").read_text("utf-8")
+    out: dict[str, str] = {}
+    for block in re.split(r"^-- name: ", text, flags=re.M)[1:]:
+        name, _, body = block.partition("\n")
+        out[name.strip()] = body.strip().rstrip(";")
+    return out
+
+
+QUERIES = _load_queries()
+_PARAM = re.compile(r"\$([a-z_]+)")
+
+
+def _query(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, object]) -> pd.DataFrame:
+    sql = QUERIES[name]
+    used = set(_PARAM.findall(sql))
+    return con.execute(sql, {k: v for k, v in params.items() if k in used}).df()
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    rows = con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+# ---------------------------------------------------------------------------------------------
+# small formatting helpers (also jinja filters)
+
+
+def fmt_num(x: object) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    if isinstance(x, float) and not x.is_integer():
+        return f"{x:,.1f}"
+    return f"{int(x):,}"
+
+
+def fmt_pct(x: float | None, digits: int = 0) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    return f"{x * 100:.{digits}f}%"
+
+
+def fmt_change(x: float | None) -> str:
+    """A relative change as '+35%' / '−12%' / '신규'."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "신규"
+    return f"{x * 100:+.0f}%".replace("-", "−")
+
+
+def fmt_pp(x: float | None) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    return f"{x * 100:+.1f}%p".replace("-", "−")
+
+
+def area_ko(code: str | None) -> str:
+    if code is None:
+        return "–"
+    if code in ("all", "*", "전체"):
+        return "전체"
+    return POLICY_AREAS.get(code, code)
+
+
+def _change(now: float, base: float | None) -> float | None:
+    if base is None or base <= 0:
+        return None
+    return now / base - 1.0
+
+
+def _share(part: float, whole: float) -> float | None:
+    return part / whole if whole else None
+
+
+_PII = [
+    (re.compile(r"\b\d{6}\s*-\s*[1-4]\d{6}\b"), "******-*******"),
+    (re.compile(r"\b01[016789][-. ]?\d{3,4}[-. ]?\d{4}\b"), "010-****-****"),
+    (re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"), "***@***"),
+    (re.compile(r"\b(?:\d[ -]?){13,16}\b"), "****"),
+]
+
+
+def scrub(text: str, limit: int = 220) -> str:
+    """Defence in depth: stored text is already masked; mask again and shorten for display."""
+    for rx, repl in _PII:
+        text = rx.sub(repl, text)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# ---------------------------------------------------------------------------------------------
+# sections
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, object]]:
+    return [
+        {k: (None if _isna(v) else v) for k, v in row.items()} for row in df.to_dict("records")
+    ]
+
+
+def _isna(v: object) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NaT or v is pd.NA
+
+
+def _areas(con: duckdb.DuckDBPyConnection, period: Period, base_days: int) -> list[dict]:
+    df = _query(con, "area_totals", period.params())
+    rows = []
+    for r in _records(df):
+        posts = int(r["posts"] or 0)
+        base_avg = (r["base_posts"] or 0) / base_days if base_days else None
+        per_day = posts / period.days
+        neg_share = _share(r["negative"] or 0, posts)
+        base_neg_share = _share(r["base_negative"] or 0, r["base_posts"] or 0)
+        rows.append({
+            "code": r["policy_area"], "name": area_ko(r["policy_area"]), "posts": posts,
+            "per_day": per_day, "negative": int(r["negative"] or 0),
+            "neutral": int(r["neutral"] or 0), "positive": int(r["positive"] or 0),
+            "mean_score": r["mean_score"], "base_avg": base_avg,
+            "change": _change(per_day, base_avg) if base_days else None,
+            "neg_share": neg_share, "base_neg_share": base_neg_share,
+            "neg_delta": (neg_share - base_neg_share)
+            if neg_share is not None and base_neg_share is not None else None,
+            "neg_per_day": (r["negative"] or 0) / period.days,
+            "base_neg_avg": (r["base_negative"] or 0) / base_days if base_days else None,
+        })
+    order = {c: i for i, c in enumerate(POLICY_AREAS)}
+    rows.sort(key=lambda a: (-a["posts"], order.get(a["code"], 99)))
+    return [a for a in rows if a["posts"] > 0 or (a["base_avg"] or 0) > 0]
+
+
+def _districts(con: duckdb.DuckDBPyConnection, period: Period, base_days: int) -> dict:
+    df = _query(con, "district_totals", period.params())
+    by = {r["district"]: r for r in _records(df)}
+    rows = []
+    for name in (*DISTRICTS, NO_DISTRICT):
+        r = by.get(name, {})
+        posts = int(r.get("posts") or 0)
+        base_posts = int(r.get("base_posts") or 0)
+        neg_share = _share(int(r.get("negative") or 0), posts)
+        base_neg_share = _share(int(r.get("base_negative") or 0), base_posts)
+        base_avg = base_posts / base_days if base_days else None
+        rows.append({
+            "name": name, "posts": posts, "negative": int(r.get("negative") or 0),
+            "neg_share": neg_share, "base_neg_share": base_neg_share,
+            "neg_delta": (neg_share - base_neg_share)
+            if neg_share is not None and base_neg_share is not None else None,
+            "change": _change(posts / period.days, base_avg),
+            "top_area": area_ko(r.get("top_area")) if posts else "–",
+        })
+    tiles = []
+    for row in rows:
+        if row["name"] not in DISTRICT_TILES:
+            continue
+        r_, c_ = DISTRICT_TILES[row["name"]]
+        tiles.append({**row, "row": r_ + 1, "col": c_ + 1, "color": _neg_color(row["neg_share"]),
+                      "short": row["name"][:-1] if len(row["name"]) > 2 else row["name"]})
+    table = sorted(rows, key=lambda d: (-d["posts"], d["name"]))
+    return {"rows": table, "tiles": tiles, "any": any(r["posts"] for r in rows)}
+
+
+def _neg_color(share: float | None) -> str:
+    """White → red by negative share (0 … 60%+); grey when there are no posts."""
+    if share is None:
+        return "#eeeeee"
+    t = max(0.0, min(1.0, share / 0.6))
+    r = round(255 + (178 - 255) * t)
+    g = round(247 + (24 - 247) * t)
+    b = round(243 + (43 - 243) * t)
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def _text_color(share: float | None) -> str:
+    return "#ffffff" if share is not None and share > 0.36 else "#1a1a1a"
+
+
+def _area_details(con: duckdb.DuckDBPyConnection, period: Period, base_days: int,
+                  areas: list[dict], kw_sent: dict[str, dict[str, list[dict]]]) -> list[dict]:
+    p = period.params()
+    subs = _records(_query(con, "sub_issues", p))
+    kws = _records(_query(con, "area_keywords", p))
+    reps = _records(_query(con, "representative_posts", p))
+    out = []
+    for a in areas:
+        if a["posts"] == 0:
+            continue
+        code = a["code"]
+        keywords = []
+        for k in kws:
+            if k["policy_area"] != code:
+                continue
+            base_avg = (k["base_posts"] or 0) / base_days if base_days else None
+            per_day = k["posts"] / period.days
+            change = _change(per_day, base_avg) if base_days else None
+            rising = base_days > 0 and (change is None or change >= 1.0) and k["posts"] >= 3
+            keywords.append({"keyword": k["keyword"], "posts": k["posts"], "change": change,
+                             "rising": rising})
+        posts = sorted(
+            (r for r in reps if r["policy_area"] == code),
+            key=lambda r: ("negative", "positive", "neutral").index(r["sentiment"])
+            if r["sentiment"] in SENTIMENT_KO else 3,
+        )
+        out.append({
+            **a,
+            "sub_issues": [s for s in subs if s["policy_area"] == code],
+            "keywords": keywords,
+            "posts_shown": [{
+                "sentiment": r["sentiment"], "sentiment_ko": SENTIMENT_KO.get(r["sentiment"], "–"),
+                "channel": CHANNEL_KO.get(r["channel"], r["channel"]),
+                "time": _seoul_time(r["created_at"]), "text": scrub(str(r["text"])),
+                "engagement": r["engagement"],
+                "districts": ", ".join(str(x) for x in (r["districts"] if r["districts"] is not None
+                                                        else []) if x),
+            } for r in posts],
+            "neg_words": kw_sent.get(code, {}).get("negative", []),
+            "pos_words": kw_sent.get(code, {}).get("positive", []),
+        })
+    return out
+
+
+def _seoul_time(ts: object) -> str:
+    if ts is None:
+        return ""
+    t = pd.Timestamp(ts)
+    if t.tzinfo is not None:
+        t = t.tz_convert("Asia/Seoul")
+    return t.strftime("%m-%d %H:%M")
+
+
+def _hashtags(con: duckdb.DuckDBPyConnection, period: Period, base_days: int) -> dict:
+    df = _query(con, "hashtags", period.params())
+    rows = []
+    for r in _records(df):
+        per_day = r["posts"] / period.days
+        base_avg = (r["base_posts"] or 0) / base_days if base_days else 0.0
+        # How far above its own baseline (Poisson-like z, so rare tags need real volume to rank).
+        score = (per_day - base_avg) / math.sqrt(base_avg + 1.0)
+        new = base_days > 0 and r["base_posts"] == 0
+        emerging = base_days > 0 and r["posts"] >= 3 and (new or per_day >= 2.0 * base_avg)
+        rows.append({"tag": r["tag"], "posts": r["posts"], "base_avg": base_avg, "score": score,
+                     "new": new, "emerging": emerging,
+                     "change": _change(per_day, base_avg) if base_days else None})
+    top = sorted(rows, key=lambda r: (-r["posts"], r["tag"]))[:10]
+    emerging = sorted((r for r in rows if r["emerging"]), key=lambda r: (-r["score"], r["tag"]))
+    return {"top": top, "emerging": emerging[:10]}
+
+
+def _keyword_sentiment(con: duckdb.DuckDBPyConnection, period: Period) -> dict | None:
+    if not {"policy_area", "polarity", "keyword", "count"} <= _columns(con, "keyword_sentiment"):
+        return None
+    out: dict[str, dict[str, list[dict]]] = {}
+    for r in _records(_query(con, "keyword_sentiment", period.params())):
+        out.setdefault(r["policy_area"], {}).setdefault(r["polarity"], []).append(
+            {"keyword": r["keyword"], "posts": r["posts"]})
+    return out
+
+
+def _networks(con: duckdb.DuckDBPyConnection, period: Period, areas: list[dict],
+              kw_sent: dict[str, dict[str, list[dict]]]) -> dict:
+    if not {"policy_area", "source", "target", "weight"} <= _columns(con, "keyword_links"):
+        return {"status": "missing", "charts": []}
+    links = _query(con, "keyword_links", period.params())
+    if links.empty:
+        return {"status": "empty", "charts": []}
+    present = set(links["policy_area"])
+    wanted = [c for c in ("all", "전체") if c in present]
+    wanted += [a["code"] for a in areas if a["code"] in present][: 2 - len(wanted)]
+    out = []
+    for code in wanted:
+        sub = links[links["policy_area"] == code]
+        edges = list(zip(sub["source"], sub["target"], sub["weight"], strict=True))
+        sent = kw_sent.get(code, {})
+        neg = [w["keyword"] for w in sent.get("negative", [])]
+        pos = [w["keyword"] for w in sent.get("positive", [])]
+        out.append({"area": area_ko(code), "src": charts.keyword_network(
+            edges, title=f"{area_ko(code)} 연관어 네트워크", negative=neg, positive=pos)})
+    return {"status": "ok", "charts": out}
+
+
+def _topics(con: duckdb.DuckDBPyConnection, period: Period) -> dict:
+    if not {"day", "label", "n_posts"} <= _columns(con, "topics"):
+        return {"status": "missing", "rows": []}
+    rows = _records(_query(con, "topics", period.params()))
+    for r in rows:
+        r["keywords"] = list(r["keywords"]) if r["keywords"] is not None else []
+    return {"status": "ok" if rows else "empty", "rows": rows}
+
+
+SEVERITY_ORDER = {"high": 0, "critical": 0, "medium": 1, "low": 2}
+SEVERITY_KO = {"high": "높음", "critical": "높음", "medium": "중간", "low": "낮음"}
+ALERT_KIND_KO = {
+    "negativity_spike": "부정 여론 급증", "volume_burst": "언급량 급증",
+    "hashtag_burst": "해시태그 급증", "new_hashtag": "새 해시태그",
+}
+STATUS_KO = {"open": "미처리", "new": "신규", "acknowledged": "확인", "resolved": "해결",
+             "closed": "종료"}
+
+
+def _alerts(con: duckdb.DuckDBPyConnection, period: Period) -> dict:
+    cols = _columns(con, "alerts")
+    if not cols:
+        return {"status": "missing", "rows": []}
+    time_col = next((c for c in ("bucket", "detected_at", "day") if c in cols), None)
+    if time_col is None:
+        return {"status": "missing", "rows": []}
+    wanted = [c for c in ("alert_id", "kind", "policy_area", "district", "key", "observed",
+                          "expected", "score", "severity", "status", "message_ko",
+                          "sample_post_ids", time_col) if c in cols]
+    sql = (
+        f"SELECT {', '.join(wanted)} FROM alerts "
+        f"WHERE ({time_col} AT TIME ZONE 'Asia/Seoul')::DATE BETWEEN ? AND ?"
+        if time_col != "day" else
+        f"SELECT {', '.join(wanted)} FROM alerts WHERE day BETWEEN ? AND ?"
+    )
+    df = con.execute(sql, [period.start, period.end]).df()
+    rows = _records(df)
+    samples: dict[str, str] = {}
+    ids = sorted({i for r in rows for i in (list(r.get("sample_post_ids") or [])[:2])})
+    if ids:
+        probe = pd.DataFrame({"post_id": ids})  # noqa: F841 - referenced by name in SQL
+        for pid, text in con.execute(
+            "SELECT p.post_id, p.text FROM posts p JOIN probe USING (post_id)").fetchall():
+            samples[pid] = scrub(text, 140)
+    out = []
+    for r in rows:
+        sev = str(r.get("severity") or "low")
+        out.append({
+            "severity": sev, "severity_ko": SEVERITY_KO.get(sev, sev),
+            "kind": ALERT_KIND_KO.get(str(r.get("kind")), str(r.get("kind") or "")),
+            "area": area_ko(r.get("policy_area")) if r.get("policy_area") else "",
+            "district": r.get("district") or "",
+            "key": r.get("key") or "",
+            "message": r.get("message_ko") or "",
+            "observed": r.get("observed"), "expected": r.get("expected"),
+            "score": r.get("score"),
+            "status": STATUS_KO.get(str(r.get("status")), r.get("status") or ""),
+            "open": str(r.get("status") or "open") in ("open", "new"),
+            "when": _seoul_time(r.get(time_col)) if time_col != "day" else str(r.get("day")),
+            "samples": [samples[i] for i in list(r.get("sample_post_ids") or [])[:2]
+                        if i in samples],
+        })
+    out.sort(key=lambda a: (SEVERITY_ORDER.get(a["severity"], 3), -(a["score"] or 0)))
+    return {"status": "ok" if out else "empty", "rows": out[:12], "total": len(out)}
+
+
+def _generic_table(con: duckdb.DuckDBPyConnection, table: str, period: Period,
+                   order: Iterable[str], labels: dict[str, str], limit: int = 10) -> dict:
+    """First rows of an optional per-day table for the period, with Korean column labels."""
+    cols = _columns(con, table)
+    if not cols:
+        return {"status": "missing", "header": [], "rows": []}
+    day_col = next((c for c in ("day", "window_end", "end_day") if c in cols), None)
+    shown = [c for c in labels if c in cols]
+    if not shown:
+        return {"status": "missing", "header": [], "rows": []}
+    where, params = "", []
+    if day_col:
+        where, params = f"WHERE {day_col}::DATE BETWEEN ? AND ?", [period.start, period.end]
+    order_by = [c for c in order if c.split()[0] in cols]
+    sql = (f"SELECT {', '.join(shown)} FROM {table} {where} "
+           + (f"ORDER BY {', '.join(order_by)} " if order_by else "") + f"LIMIT {int(limit)}")
+    df = con.execute(sql, params).df()
+    rows = []
+    for r in _records(df):
+        rows.append([_cell(c, r[c]) for c in shown])
+    return {"status": "ok" if rows else "empty", "header": [labels[c] for c in shown],
+            "rows": rows}
+
+
+def _cell(col: str, v: object) -> str:
+    if v is None:
+        return "–"
+    if col == "policy_area":
+        return area_ko(str(v))
+    if col == "channel":
+        return CHANNEL_KO.get(str(v), str(v))
+    if isinstance(v, bool):
+        return "예" if v else "아니오"
+    if isinstance(v, float):
+        if col.endswith(("share", "rate", "ratio")) and 0 <= v <= 1:
+            return fmt_pct(v, 1)
+        return f"{v:,.2f}" if abs(v) < 100 else f"{v:,.0f}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, (list, tuple)) or hasattr(v, "tolist"):
+        items = list(v.tolist() if hasattr(v, "tolist") else v)
+        return ", ".join(str(i) for i in items[:5])
+    return scrub(str(v), 120)
+
+
+def _coverage(con: duckdb.DuckDBPyConnection, period: Period) -> dict:
+    p = period.params()
+    channels = _records(_query(con, "channels", p))
+    for c in channels:
+        c["name"] = CHANNEL_KO.get(c["channel"], c["channel"])
+    runs = _records(_query(con, "runs", p))
+    for r in runs:
+        r["last_finished"] = _seoul_time(r["last_finished"])
+    return {
+        "channels": channels,
+        "stored": sum(c["stored"] for c in channels),
+        "duplicates": sum(c["duplicates"] for c in channels),
+        "analysed": sum(c["analysed"] for c in channels),
+        "runs": runs,
+        "quarantined": sum(int(r["quarantined"] or 0) for r in runs),
+        "reasons": _records(_query(con, "quarantine_reasons", p)),
+        "excluded": int(_query(con, "excluded", p)["excluded"].iloc[0]),
+        "models": _records(_query(con, "model_versions", p)),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# the summary in plain Korean
+
+
+def _summary(period: Period, base_days: int, totals: dict, areas: list[dict], districts: dict,
+             alerts: dict, topics: dict, hashtags: dict, responses: dict) -> dict[str, list[str]]:
+    when = "이번 주" if period.weekly else "오늘"
+    changed, unusual, respond = [], [], []
+    per_day = totals["posts"] / period.days
+    if base_days:
+        ch = _change(per_day, totals["base_avg"])
+        vol = f"하루 평균 {fmt_num(round(per_day))}건" if period.weekly else f"{fmt_num(totals['posts'])}건"
+        changed.append(
+            f"{when} 분석된 게시물은 {vol}으로, 지난 {base_days}일 하루 평균({fmt_num(round(totals['base_avg']))}건)"
+            f"보다 {_more_less(ch)}."
+        )
+        if totals["neg_share"] is not None and totals["base_neg_share"] is not None:
+            d = totals["neg_share"] - totals["base_neg_share"]
+            trend = "높아졌습니다" if d > 0.005 else "낮아졌습니다" if d < -0.005 else "비슷합니다"
+            changed.append(
+                f"부정 비율은 {fmt_pct(totals['neg_share'])}로 지난 {base_days}일"
+                f"({fmt_pct(totals['base_neg_share'])})보다 "
+                + (f"{abs(d) * 100:.1f}%p {trend}." if trend != "비슷합니다" else "비슷합니다.")
+            )
+    else:
+        changed.append(
+            f"{when} 분석된 게시물은 {fmt_num(totals['posts'])}건이며, 비교할 지난 7일 자료가 없습니다."
+        )
+    # The area whose negative posts grew most against its own baseline.
+    if base_days:
+        cands = [a for a in areas if a["negative"] >= MIN_POSTS_FOR_SHARE]
+        def grow(a: dict) -> float:
+            return a["neg_per_day"] / max(a["base_neg_avg"] or 0.0, 1.0)
+        if cands:
+            top = max(cands, key=grow)
+            g = grow(top)
+            if g >= 1.5:
+                unusual.append(
+                    f"{top['name']} 분야의 부정 게시물이 하루 {fmt_num(round(top['neg_per_day']))}건으로 "
+                    f"평소(하루 평균 {fmt_num(round(top['base_neg_avg'] or 0))}건)의 {g:.1f}배입니다."
+                )
+            biggest = max(areas, key=lambda a: a["posts"], default=None)
+            if biggest is not None:
+                changed.append(
+                    f"가장 많이 언급된 분야는 {biggest['name']}({fmt_num(biggest['posts'])}건, "
+                    f"부정 {fmt_pct(biggest['neg_share'])})입니다."
+                )
+        rising = [d for d in districts["rows"] if d["name"] != NO_DISTRICT
+                  and d["posts"] >= MIN_POSTS_FOR_SHARE * period.days and d["neg_delta"] is not None]
+        if rising:
+            d = max(rising, key=lambda x: x["neg_delta"])
+            if d["neg_delta"] >= 0.10:
+                unusual.append(
+                    f"자치구 중 {d['name']}의 부정 비율이 {fmt_pct(d['neg_share'])}로 가장 크게 "
+                    f"올랐습니다({fmt_pp(d['neg_delta'])}, 주요 분야: {d['top_area']})."
+                )
+    new_topics = [t["label"] for t in topics["rows"] if t.get("emerging")]
+    if new_topics:
+        unusual.append("새로 떠오른 토픽: " + ", ".join(new_topics[:3]) + ".")
+    if hashtags["emerging"]:
+        unusual.append("급증한 해시태그: " + ", ".join(
+            "#" + h["tag"] for h in hashtags["emerging"][:4]) + ".")
+    if alerts["status"] == "ok":
+        open_alerts = [a for a in alerts["rows"] if a["open"]] or alerts["rows"]
+        for a in open_alerts[:3]:
+            where = " ".join(x for x in (a["district"], a["area"]) if x)
+            respond.append(f"[경보·{a['severity_ko']}] {a['message'] or (where + ' ' + a['kind'])}")
+    hot = [a for a in areas if a["neg_share"] is not None and a["neg_share"] >= 0.5
+           and a["posts"] >= MIN_POSTS_FOR_SHARE * period.days
+           and (a["neg_delta"] is None or a["neg_delta"] > 0)]
+    for a in hot[:2]:
+        respond.append(
+            f"{a['name']} 분야는 게시물 절반 이상({fmt_pct(a['neg_share'])})이 부정적입니다. "
+            "관련 부서의 확인이 필요합니다."
+        )
+    if responses.get("unanswered"):
+        respond.append(responses["unanswered"])
+    return {
+        "changed": changed,
+        "unusual": unusual or ["눈에 띄는 이상 징후는 없습니다."],
+        "respond": respond or ["즉시 대응이 필요한 사항은 없습니다."],
+    }
+
+
+def _more_less(ch: float | None) -> str:
+    if ch is None:
+        return "비교할 수 없습니다"
+    if abs(ch) < 0.05:
+        return "비슷합니다"
+    return f"{abs(ch) * 100:.0f}% {'많습니다' if ch > 0 else '적습니다'}"
+
+
+# ---------------------------------------------------------------------------------------------
+# signals (issue 7): opinion leaders, official responsiveness, mVoting, coordinated accounts
+
+LEADER_LABELS = {
+    "rank": "순위", "policy_area": "분야", "author_hash": "계정(가명)", "account_type": "유형",
+    "kind": "유형", "followers": "팔로워", "posts": "게시물", "engagement": "반응",
+    "pagerank": "영향력(PageRank)", "influence": "영향력", "score": "점수",
+}
+RESPONSE_LABELS = {
+    "account": "공식 계정", "account_name": "공식 계정", "department": "부서",
+    "policy_area": "분야", "mentions": "시민 언급", "citizen_posts": "시민 게시물",
+    "answered": "응답", "answered_share": "응답률", "response_rate": "응답률",
+    "median_response_minutes": "응답 시간 중앙값(분)", "median_minutes": "응답 시간 중앙값(분)",
+    "median_response_hours": "응답 시간 중앙값(시간)",
+}
+MVOTING_LABELS = {
+    "poll_id": "투표", "question": "질문", "title": "질문", "policy_area": "분야",
+    "votes": "투표 수", "vote_share": "찬성(투표)", "yes_share": "찬성(투표)",
+    "online_posts": "온라인 게시물", "online_positive_share": "긍정(온라인)",
+    "online_negative_share": "부정(온라인)", "online_support": "찬성(온라인)",
+    "disagree": "불일치", "disagreement": "불일치", "gap": "차이",
+}
+COORDINATED_LABELS = {
+    "cluster_id": "묶음", "author_hash": "계정(가명)", "accounts": "계정 수", "posts": "게시물",
+    "reason": "사유", "score": "점수",
+}
+
+
+def _signals(con: duckdb.DuckDBPyConnection, period: Period) -> dict:
+    leaders = _generic_table(con, "opinion_leaders", period, ("rank", "score DESC"),
+                             LEADER_LABELS)
+    responses = _generic_table(con, "official_responses", period, ("citizen_posts DESC",),
+                               RESPONSE_LABELS)
+    mvoting = _generic_table(con, "mvoting_comparison", period, ("disagree DESC", "votes DESC"),
+                             MVOTING_LABELS)
+    coordinated = _generic_table(con, "coordinated_accounts", period, ("posts DESC",),
+                                 COORDINATED_LABELS)
+    return {"leaders": leaders, "responses": responses, "mvoting": mvoting,
+            "coordinated": coordinated}
+
+
+# ---------------------------------------------------------------------------------------------
+# rendering
+
+
+def briefing_context(con: duckdb.DuckDBPyConnection, day: dt.date, *,
+                     weekly: bool = False) -> dict[str, object]:
+    """Everything the template shows, as plain Python values (charts as data URIs)."""
+    period = Period.of(day, weekly=weekly)
+    p = period.params()
+    base_days = int(_query(con, "base_days", p)["n"].iloc[0])
+    areas = _areas(con, period, base_days)
+    posts = sum(a["posts"] for a in areas)
+    base_posts_avg = sum(a["base_avg"] or 0 for a in areas) if base_days else None
+    neg = sum(a["negative"] for a in areas)
+    base_neg = sum((a["base_neg_avg"] or 0) for a in areas) if base_days else None
+    totals = {
+        "posts": posts, "negative": neg, "neg_share": _share(neg, posts),
+        "base_avg": base_posts_avg,
+        "base_neg_share": _share(base_neg, base_posts_avg) if base_posts_avg else None,
+        "change": _change(posts / period.days, base_posts_avg) if base_days else None,
+        "mean_score": None,
+    }
+    totals["neg_delta"] = (
+        totals["neg_share"] - totals["base_neg_share"]
+        if totals["neg_share"] is not None and totals["base_neg_share"] is not None else None)
+    ctx: dict[str, object] = {
+        "period": period, "title": ("주간 민심 브리핑" if weekly else "일일 민심 브리핑"),
+        "period_label": period.label, "base_days": base_days, "weekly": weekly,
+        "generated": dt.datetime.now(dt.UTC).astimezone(
+            dt.timezone(dt.timedelta(hours=9))).strftime("%Y-%m-%d %H:%M KST"),
+        "has_data": posts > 0, "totals": totals,
+        "coverage": _coverage(con, period),
+    }
+    if not posts:
+        return ctx
+    alerts = _alerts(con, period)
+    kw_sent = _keyword_sentiment(con, period)
+    districts = _districts(con, period, base_days)
+    topics = _topics(con, period)
+    hashtags = _hashtags(con, period, base_days)
+    signals = _signals(con, period)
+    trend_chart = _trend_chart(con, period)
+    area_chart = charts.area_sentiment_bars(
+        [a["name"] for a in areas],
+        [a["negative"] / period.days for a in areas],
+        [a["neutral"] / period.days for a in areas],
+        [a["positive"] / period.days for a in areas],
+        [a["base_avg"] or 0.0 for a in areas],
+        baseline_label=f"지난 {base_days}일 하루 평균" if base_days else "이전 자료 없음",
+    )
+    ctx.update({
+        "areas": areas,
+        "area_chart": area_chart,
+        "trend_chart": trend_chart,
+        "area_details": _area_details(con, period, base_days, areas, kw_sent or {}),
+        "districts": districts,
+        "topics": topics,
+        "kw_status": "ok" if kw_sent else ("missing" if kw_sent is None else "empty"),
+        "networks": _networks(con, period, areas, kw_sent or {}),
+        "alerts": alerts,
+        "hashtags": hashtags,
+        "signals": signals,
+        "summary": _summary(period, base_days, totals, areas, districts, alerts, topics,
+                            hashtags, {}),
+    })
+    return ctx
+
+
+def _trend_chart(con: duckdb.DuckDBPyConnection, period: Period) -> str | None:
+    """Daily volume and negative share from the first day with data (at most 14/28 days back)."""
+    series = _query(con, "daily_series", period.params())
+    if series.empty:
+        return None
+    by_day = {pd.Timestamp(d).date(): (int(n), int(neg)) for d, n, neg in
+              zip(series["day"], series["posts"], series["negative"], strict=True)}
+    first = min(by_day)
+    days = [first + dt.timedelta(days=i) for i in range((period.end - first).days + 1)]
+    posts = [by_day.get(d, (0, 0))[0] for d in days]
+    shares = [(by_day[d][1] / by_day[d][0]) if by_day.get(d, (0, 0))[0] else 0.0 for d in days]
+    return charts.daily_trend([d.isoformat() for d in days], posts, shares,
+                              [period.start <= d <= period.end for d in days])
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("pipeline.reports", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
+    )
+    env.filters.update(num=fmt_num, pct=fmt_pct, change=fmt_change, pp=fmt_pp,
+                       textcolor=_text_color)
+    return env
+
+
+FONT_PLACEHOLDER = "/*@@MINSIM_FONT_FACE@@*/"
+
+
+def font_face_css(text: str) -> str:
+    """@font-face for NanumGothic subset to the characters of `text`, as a base64 WOFF."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    chars = set(text) | set("가나다라마바사아자차카타파하") | {chr(c) for c in range(0x20, 0x7F)}
+    font = TTFont(str(charts.korean_font_path()), lazy=True)
+    opts = subset.Options()
+    opts.hinting = False
+    opts.desubroutinize = True
+    opts.name_IDs = ["*"]
+    opts.notdef_outline = True
+    opts.drop_tables += ["kern", "hdmx", "LTSH", "VDMX", "DSIG", "TSI0", "TSI1", "TSI2", "TSI3",
+                         "TSI5"]
+    sub = subset.Subsetter(opts)
+    sub.populate(text="".join(sorted(chars)))
+    sub.subset(font)
+    font.flavor = "woff"
+    buf = io.BytesIO()
+    font.save(buf)
+    b64 = base64.b64encode(buf.getvalue()).decode("ascii")
+    return ("@font-face { font-family: 'NanumGothic'; font-style: normal; font-weight: 400; "
+            f"font-display: block; src: url(data:font/woff;base64,{b64}) format('woff'); }}")
+
+
+def render_html(ctx: dict[str, object]) -> str:
+    """The briefing page for a context from `briefing_context`, with the font embedded."""
+    page = _environment().get_template("briefing.html.j2").render(**ctx)
+    visible = html.unescape(re.sub(r"<[^>]+>", " ", re.sub(
+        r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)))
+    return page.replace(FONT_PLACEHOLDER, font_face_css(visible), 1)
+
+
+def find_chromium() -> str | None:
+    for name in CHROMIUM_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def chromium_args(binary: str, profile: Path) -> list[str]:
+    return [binary, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--disable-dev-shm-usage", f"--user-data-dir={profile}"]
+
+
+def print_pdf(html_path: Path, pdf_path: Path, *, timeout: float = 90.0) -> bool:
+    """Print `html_path` to `pdf_path` with headless Chromium; False (logged) when impossible."""
+    binary = find_chromium()
+    if binary is None:
+        log.warning("no chromium found (%s): PDF skipped", ", ".join(CHROMIUM_NAMES))
+        return False
+    with tempfile.TemporaryDirectory(prefix="minsim-chromium-") as profile:
+        args = chromium_args(binary, Path(profile)) + [
+            "--no-pdf-header-footer", "--virtual-time-budget=5000",
+            f"--print-to-pdf={pdf_path}", html_path.resolve().as_uri(),
+        ]
+        try:
+            proc = subprocess.run(args, capture_output=True, text=True, timeout=timeout,
+                                  check=False)
+        except (subprocess.TimeoutExpired, OSError) as exc:
+            log.warning("chromium could not print %s: %s", html_path, exc)
+            return False
+    if proc.returncode != 0 or not pdf_path.is_file() or pdf_path.stat().st_size == 0:
+        tail = (proc.stderr or "").strip().splitlines()[-1:] or [""]
+        log.warning("chromium failed to print %s (exit %s): %s", html_path, proc.returncode,
+                    tail[0])
+        return False
+    return True
+
+
+def render_briefing(
+    con: duckdb.DuckDBPyConnection,
+    day: dt.date,
+    out_dir: Path,
+    *,
+    weekly: bool = False,
+    pdf: bool = True,
+) -> dict[str, Path]:
+    """Write `briefing.html` (or `weekly.html`) and a PDF beside it; returns {'html', 'pdf'}."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = "weekly" if weekly else "briefing"
+    page = render_html(briefing_context(con, day, weekly=weekly))
+    html_path = out_dir / f"{stem}.html"
+    tmp = html_path.with_suffix(".html.tmp")
+    tmp.write_text(page, encoding="utf-8")
+    tmp.replace(html_path)
+    out = {"html": html_path}
+    if pdf:
+        pdf_path = out_dir / f"{stem}.pdf"
+        if print_pdf(html_path, pdf_path):
+            out["pdf"] = pdf_path
+    log.info("briefing for %s written to %s", day, html_path)
+    return out

@@ -1,0 +1,178 @@
+-- Read-only queries of the briefing, one per `-- name:` block, loaded by briefing.py.
+-- Bound parameters: $start/$end (reported period), $base_start/$base_end (the 7 days before it),
+-- $trend_start (first day of the trend chart), $limit. Duplicates (posts.duplicate_of) never count.
+
+-- name: area_totals
+SELECT n.policy_area,
+       count(*) FILTER (WHERE n.day >= $start)                               AS posts,
+       count(*) FILTER (WHERE n.day >= $start AND n.sentiment = 'negative')  AS negative,
+       count(*) FILTER (WHERE n.day >= $start AND n.sentiment = 'neutral')   AS neutral,
+       count(*) FILTER (WHERE n.day >= $start AND n.sentiment = 'positive')  AS positive,
+       avg(n.sentiment_score) FILTER (WHERE n.day >= $start)                 AS mean_score,
+       count(*) FILTER (WHERE n.day <= $base_end)                            AS base_posts,
+       count(*) FILTER (WHERE n.day <= $base_end AND n.sentiment = 'negative') AS base_negative
+FROM post_nlp n
+JOIN posts p ON p.post_id = n.post_id
+WHERE n.day BETWEEN $base_start AND $end AND p.duplicate_of IS NULL
+GROUP BY n.policy_area;
+
+-- name: base_days
+SELECT count(DISTINCT day) AS n FROM posts WHERE day BETWEEN $base_start AND $base_end;
+
+-- name: daily_series
+SELECT n.day, count(*) AS posts, count(*) FILTER (WHERE n.sentiment = 'negative') AS negative
+FROM post_nlp n
+JOIN posts p ON p.post_id = n.post_id
+WHERE n.day BETWEEN $trend_start AND $end AND p.duplicate_of IS NULL
+GROUP BY n.day
+ORDER BY n.day;
+
+-- name: district_totals
+WITH d AS (
+    SELECT district, policy_area,
+           sum(posts) FILTER (WHERE day >= $start)       AS posts,
+           sum(negative) FILTER (WHERE day >= $start)    AS negative,
+           sum(posts) FILTER (WHERE day <= $base_end)    AS base_posts,
+           sum(negative) FILTER (WHERE day <= $base_end) AS base_negative
+    FROM opinion_daily
+    WHERE day BETWEEN $base_start AND $end
+    GROUP BY district, policy_area
+)
+SELECT district,
+       coalesce(sum(posts), 0)::BIGINT         AS posts,
+       coalesce(sum(negative), 0)::BIGINT      AS negative,
+       coalesce(sum(base_posts), 0)::BIGINT    AS base_posts,
+       coalesce(sum(base_negative), 0)::BIGINT AS base_negative,
+       arg_max(policy_area, coalesce(posts, 0)) AS top_area
+FROM d
+GROUP BY district;
+
+-- name: sub_issues
+SELECT n.policy_area, n.sub_issue, count(*) AS posts,
+       count(*) FILTER (WHERE n.sentiment = 'negative') AS negative
+FROM post_nlp n
+JOIN posts p ON p.post_id = n.post_id
+WHERE n.day BETWEEN $start AND $end AND p.duplicate_of IS NULL AND n.sub_issue IS NOT NULL
+GROUP BY n.policy_area, n.sub_issue
+QUALIFY row_number() OVER (PARTITION BY n.policy_area ORDER BY count(*) DESC, n.sub_issue) <= 5
+ORDER BY n.policy_area, posts DESC;
+
+-- name: area_keywords
+WITH k AS (
+    SELECT n.policy_area, unnest(n.keywords) AS keyword, n.day
+    FROM post_nlp n
+    JOIN posts p ON p.post_id = n.post_id
+    WHERE n.day BETWEEN $base_start AND $end AND p.duplicate_of IS NULL
+)
+SELECT policy_area, keyword,
+       count(*) FILTER (WHERE day >= $start)    AS posts,
+       count(*) FILTER (WHERE day <= $base_end) AS base_posts
+FROM k
+GROUP BY policy_area, keyword
+HAVING count(*) FILTER (WHERE day >= $start) > 0
+QUALIFY row_number() OVER (
+    PARTITION BY policy_area ORDER BY count(*) FILTER (WHERE day >= $start) DESC, keyword) <= 8
+ORDER BY policy_area, posts DESC;
+
+-- name: representative_posts
+SELECT n.policy_area, n.sentiment, p.channel, p.created_at, p.text,
+       coalesce(p.likes, 0) + coalesce(p.shares, 0) + coalesce(p.replies, 0) AS engagement,
+       n.districts
+FROM post_nlp n
+JOIN posts p ON p.post_id = n.post_id
+WHERE n.day BETWEEN $start AND $end AND p.duplicate_of IS NULL
+QUALIFY row_number() OVER (
+    PARTITION BY n.policy_area, n.sentiment
+    ORDER BY coalesce(p.likes, 0) + coalesce(p.shares, 0) + coalesce(p.replies, 0) DESC, p.post_id
+) = 1;
+
+-- name: hashtags
+WITH h AS (
+    SELECT lower(unnest(hashtags)) AS tag, day
+    FROM posts
+    WHERE day BETWEEN $base_start AND $end AND duplicate_of IS NULL
+)
+SELECT tag,
+       count(*) FILTER (WHERE day >= $start)    AS posts,
+       count(*) FILTER (WHERE day <= $base_end) AS base_posts
+FROM h
+GROUP BY tag
+HAVING count(*) FILTER (WHERE day >= $start) > 0;
+
+-- name: channels
+SELECT p.channel,
+       count(*)                                         AS stored,
+       count(*) FILTER (WHERE p.duplicate_of IS NOT NULL) AS duplicates,
+       count(n.post_id)                                 AS analysed
+FROM posts p
+LEFT JOIN post_nlp n ON n.post_id = p.post_id
+WHERE p.day BETWEEN $start AND $end
+GROUP BY p.channel
+ORDER BY stored DESC;
+
+-- name: model_versions
+SELECT model_version, count(*) AS posts
+FROM post_nlp
+WHERE day BETWEEN $start AND $end
+GROUP BY model_version
+ORDER BY posts DESC;
+
+-- name: excluded
+SELECT coalesce(sum(excluded), 0)::BIGINT AS excluded
+FROM opinion_daily
+WHERE day BETWEEN $start AND $end;
+
+-- name: runs
+SELECT stage, count(*) AS runs,
+       count(*) FILTER (WHERE status NOT IN ('success', 'ok', 'done')) AS not_ok,
+       sum("read")::BIGINT AS "read", sum(stored)::BIGINT AS stored,
+       sum(duplicates)::BIGINT AS duplicates, sum(quarantined)::BIGINT AS quarantined,
+       max(finished_at) AS last_finished
+FROM pipeline_runs
+WHERE (window_start IS NOT NULL
+       AND window_start < ($end + 1)::TIMESTAMP AT TIME ZONE 'Asia/Seoul'
+       AND coalesce(window_end, window_start) > $start::TIMESTAMP AT TIME ZONE 'Asia/Seoul')
+   OR (window_start IS NULL
+       AND (started_at AT TIME ZONE 'Asia/Seoul')::DATE BETWEEN $start AND $end)
+GROUP BY stage
+ORDER BY min(started_at);
+
+-- name: quarantine_reasons
+SELECT q.reason, count(*) AS rows
+FROM quarantine q
+WHERE q.run_id IN (
+        SELECT run_id FROM pipeline_runs
+        WHERE (window_start IS NOT NULL
+               AND window_start < ($end + 1)::TIMESTAMP AT TIME ZONE 'Asia/Seoul'
+               AND coalesce(window_end, window_start) > $start::TIMESTAMP AT TIME ZONE 'Asia/Seoul')
+           OR (window_start IS NULL
+               AND (started_at AT TIME ZONE 'Asia/Seoul')::DATE BETWEEN $start AND $end))
+   OR (q.quarantined_at AT TIME ZONE 'Asia/Seoul')::DATE BETWEEN $start AND $end
+GROUP BY q.reason
+ORDER BY rows DESC
+LIMIT 10;
+
+-- name: topics
+SELECT label, list_distinct(flatten(list(keywords)))[1:8] AS keywords, sum(n_posts)::BIGINT AS posts,
+       bool_or(coalesce(emerging, false)) AS emerging, min(first_seen) AS first_seen
+FROM topics
+WHERE day BETWEEN $start AND $end
+GROUP BY label
+ORDER BY emerging DESC, posts DESC
+LIMIT 15;
+
+-- name: keyword_sentiment
+SELECT policy_area, polarity, keyword, sum(count)::BIGINT AS posts
+FROM keyword_sentiment
+WHERE day BETWEEN $start AND $end AND polarity IN ('negative', 'positive')
+GROUP BY policy_area, polarity, keyword
+QUALIFY row_number() OVER (PARTITION BY policy_area, polarity ORDER BY sum(count) DESC, keyword) <= 8
+ORDER BY policy_area, polarity, posts DESC;
+
+-- name: keyword_links
+SELECT policy_area, source, target, sum(weight)::DOUBLE AS weight
+FROM keyword_links
+WHERE day BETWEEN $start AND $end
+GROUP BY policy_area, source, target
+QUALIFY row_number() OVER (PARTITION BY policy_area ORDER BY sum(weight) DESC, source, target) <= 25
+ORDER BY policy_area, weight DESC;

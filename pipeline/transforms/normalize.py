@@ -1,0 +1,230 @@
+"""Raw records -> canonical, masked post rows (`posts_clean`) plus quarantine rows with reasons."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from pipeline.schema import INT_FIELDS, MAX_TEXT_CHARS, SEOUL_TZ, STRING_FIELDS
+from pipeline.transforms.pii import mask_obj, mask_pii
+
+SEOUL = ZoneInfo(SEOUL_TZ)
+
+HASHTAG_RE = re.compile(r"#([0-9A-Za-z가-힣ㄱ-ㅎㅏ-ㅣ_]+)")
+MENTION_RE = re.compile(r"(?<![\w.])@([A-Za-z0-9_]{1,30})")
+URL_RE = re.compile(r"https?://[^\s<>\"'）)]+")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_REPEAT_RE = re.compile(r"(.)\1{2,}")
+_SPACE_RE = re.compile(r"\s+")
+_KEY_DROP_RE = re.compile(r"https?://\S+|@\w+|[^0-9A-Za-z가-힣]")
+
+POST_COLUMNS = (
+    "post_id", "channel", "source_id", "created_at", "day", "text", "text_norm", "author_hash",
+    "author_followers", "likes", "shares", "replies", "views", "reply_to", "repost_of",
+    "quote_of", "url", "lang", "place", "hashtags", "mentions", "urls", "pii_masked", "text_key",
+)
+QUARANTINE_COLUMNS = ("source", "line_no", "payload", "reason")
+
+
+@dataclass(frozen=True)
+class Record:
+    """One input row as read: a parsed dict, or the raw line that could not be parsed."""
+
+    line_no: int
+    data: dict | None
+    raw: str | None = None
+    error: str | None = None
+
+
+def author_hash(author: str, salt: str) -> str:
+    """Pseudonym of an author handle: salted SHA-256, 16 hex characters."""
+    handle = author.strip().lstrip("@").lower()
+    return hashlib.sha256(f"{salt}\x1f{handle}".encode()).hexdigest()[:16]
+
+
+def text_for_analysis(text: str) -> str:
+    """NFC, controls removed, repeated characters squashed (ㅋㅋㅋㅋ -> ㅋㅋ), spaces collapsed."""
+    text = unicodedata.normalize("NFC", text)
+    text = _CONTROL_RE.sub(" ", text)
+    text = _REPEAT_RE.sub(r"\1\1", text)
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def text_key(text_norm: str) -> str:
+    """Key of a text for exact-duplicate detection (URLs, mentions, punctuation ignored)."""
+    core = _KEY_DROP_RE.sub("", text_norm).lower()
+    return hashlib.sha1(core.encode()).hexdigest()[:20]
+
+
+def parse_time(value: object) -> datetime:
+    """An aware datetime; a time without an offset is Asia/Seoul (interfaces.md)."""
+    if isinstance(value, datetime):
+        ts = value
+    elif isinstance(value, pd.Timestamp):
+        ts = value.to_pydatetime()
+    elif isinstance(value, str) and value.strip():
+        s = value.strip()
+        if s.endswith("Z"):
+            s = s[:-1] + "+00:00"
+        try:
+            ts = datetime.fromisoformat(s)
+        except ValueError as exc:
+            raise ValueError(f"created_at is not ISO 8601: {value[:40]!r}") from exc
+    else:
+        raise ValueError("created_at is missing or not a string")
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=SEOUL)
+    return ts
+
+
+def _as_str(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if isinstance(value, (str, int)) and not isinstance(value, bool):
+        s = str(value).strip()
+        return s or None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    raise TypeError(type(value).__name__)
+
+
+def _as_int(value: object) -> int | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value == "":
+        return None
+    if isinstance(value, bool):
+        return None
+    try:
+        n = int(float(value)) if isinstance(value, (str, float)) else int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return n if n >= 0 else None
+
+
+def _masked_payload(data: object) -> str:
+    masked, _ = mask_obj(data)
+    return json.dumps(masked, ensure_ascii=False, default=str)
+
+
+def posts_clean(
+    records: Iterable[Record],
+    *,
+    source: str,
+    default_channel: str | None,
+    salt: str,
+    now: datetime,
+    window: tuple[datetime, datetime] | None = None,
+    future_tolerance: timedelta = timedelta(minutes=10),
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Canonical masked posts, their masked raw payloads, and quarantine rows (never raises on data).
+
+    Rows repeated within the batch are kept once; the caller counts them as duplicates.
+    """
+    rows: list[dict] = []
+    raws: list[dict] = []
+    bad: list[dict] = []
+
+    def reject(rec: Record, reason: str, payload: object) -> None:
+        text = payload if isinstance(payload, str) else _masked_payload(payload)
+        if isinstance(payload, str):
+            text, _ = mask_pii(_CONTROL_RE.sub(" ", payload))
+        bad.append({"source": source, "line_no": rec.line_no, "payload": text[:5000],
+                    "reason": reason})
+
+    for rec in records:
+        if rec.data is None:
+            reject(rec, rec.error or "unreadable row", rec.raw or "")
+            continue
+        d = rec.data
+        if not isinstance(d, dict):
+            reject(rec, "row is not an object", str(d))
+            continue
+        try:
+            fields = {f: _as_str(d.get(f)) for f in STRING_FIELDS if f != "created_at"}
+        except TypeError as exc:
+            reject(rec, f"a text field has the wrong type ({exc})", d)
+            continue
+        channel = fields.get("channel") or default_channel
+        if not fields.get("id"):
+            reject(rec, "missing required field: id", d)
+            continue
+        if not channel:
+            reject(rec, "missing channel (give --channel)", d)
+            continue
+        text = d.get("text")
+        if not isinstance(text, str):
+            reject(rec, "missing required field: text" if text is None else "text is not a string", d)
+            continue
+        text = _CONTROL_RE.sub(" ", unicodedata.normalize("NFC", text))
+        if not text.strip():
+            reject(rec, "empty text", d)
+            continue
+        if len(text) > MAX_TEXT_CHARS:
+            reject(rec, f"text too long ({len(text)} characters > {MAX_TEXT_CHARS})", d)
+            continue
+        try:
+            created = parse_time(d.get("created_at"))
+        except ValueError as exc:
+            reject(rec, str(exc), d)
+            continue
+        if created > now + future_tolerance:
+            reject(rec, f"created_at in the future ({created.isoformat()})", d)
+            continue
+        if window is not None and not (window[0] <= created < window[1]):
+            reject(rec, f"created_at outside the run window ({created.isoformat()})", d)
+            continue
+
+        masked, n_pii = mask_pii(text)
+        norm = text_for_analysis(masked)
+        sid = fields["id"]
+        author = fields.get("author")
+
+        def ref(value: str | None) -> str | None:
+            return f"{channel}:{value}" if value else None
+
+        row = {
+            "post_id": f"{channel}:{sid}",
+            "channel": channel,
+            "source_id": sid,
+            "created_at": created.astimezone(SEOUL),
+            "day": created.astimezone(SEOUL).date(),
+            "text": masked,
+            "text_norm": norm,
+            "author_hash": author_hash(author, salt) if author else None,
+            "reply_to": ref(fields.get("reply_to")),
+            "repost_of": ref(fields.get("repost_of")),
+            "quote_of": ref(fields.get("quote_of")),
+            "url": mask_pii(fields["url"])[0] if fields.get("url") else None,
+            "lang": fields.get("lang"),
+            "place": fields.get("place"),
+            "hashtags": sorted({"#" + h for h in HASHTAG_RE.findall(norm)}),
+            "mentions": sorted({"@" + m.lower() for m in MENTION_RE.findall(masked)}),
+            "urls": URL_RE.findall(masked),
+            "pii_masked": n_pii,
+            "text_key": text_key(norm),
+        }
+        for f in INT_FIELDS:
+            row[f] = _as_int(d.get(f))
+        rows.append(row)
+        payload = dict(d)
+        payload.pop("author", None)  # the handle is personal data: the raw copy keeps its hash
+        if author:
+            payload["author_hash"] = row["author_hash"]
+        raws.append({"post_id": row["post_id"], "channel": channel, "source": source,
+                     "payload": _masked_payload(payload)})
+
+    posts = pd.DataFrame(rows, columns=list(POST_COLUMNS))
+    if not posts.empty:
+        posts["created_at"] = pd.to_datetime(posts["created_at"], utc=True)
+        for f in INT_FIELDS:
+            posts[f] = posts[f].astype("Int64")
+    raw = pd.DataFrame(raws, columns=["post_id", "channel", "source", "payload"])
+    quarantine = pd.DataFrame(bad, columns=list(QUARANTINE_COLUMNS))
+    return posts, raw, quarantine

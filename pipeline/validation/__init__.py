@@ -1,0 +1,1 @@
+"""Great Expectations suites run at stage boundaries."""

@@ -1,0 +1,128 @@
+"""Print the sentiment model's evaluation figures as a table and one JSON line (`make eval`).
+
+NSMC-protocol binary accuracy/macro-F1, KOTE 3-class, civic hand-labelled 3-class, scoring
+throughput on one core given tokens, load time and memory. Skips cleanly without the corpora.
+"""
+
+from __future__ import annotations
+
+import os
+
+# one core, one BLAS thread: the throughput figure is per core (set before numpy is imported)
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+
+def _rss_mb() -> float:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def runtime_figures(model_path: Path, texts: list[str], tokens: list, n_posts: int = 20000) -> dict:
+    """Load time, resident memory of the loaded model, and single-core scoring throughput."""
+    from pipeline.nlp.sentiment import load_sentiment_model
+
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    rss0 = _rss_mb()
+    t0 = time.perf_counter()
+    model = load_sentiment_model(model_path)
+    load_s = time.perf_counter() - t0
+    rss1 = _rss_mb()
+    reps = n_posts // max(len(texts), 1) + 1
+    bt, bk = (texts * reps)[:n_posts], (tokens * reps)[:n_posts]
+    model.predict(bt[:2000], bk[:2000])  # warm-up
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        model.predict(bt, bk)
+        best = min(best, time.perf_counter() - t0)
+    return {
+        "version": model.version,
+        "load_seconds": round(load_s, 3),
+        "model_rss_mb": round(rss1 - rss0, 1),
+        "process_rss_mb": round(rss1, 1),
+        "posts_per_second_one_core": int(n_posts / best),
+        "throughput_posts": n_posts,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    from pipeline.config import get_settings
+
+    settings = get_settings()
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--model", type=Path, default=settings.models_dir / "sentiment")
+    ap.add_argument("--corpora", type=Path, default=settings.corpora)
+    ap.add_argument("--nsmc-limit", type=int, default=None, help="subsample the NSMC test")
+    args = ap.parse_args(argv)
+
+    from pipeline.nlp.sentiment import ModelLoadError, load_sentiment_model
+    from pipeline.nlp.sentiment_train import (
+        NSMC_FILE,
+        CorporaMissing,
+        evaluate_sentiment,
+        kote_comments,
+    )
+
+    if not (args.corpora / NSMC_FILE).exists():
+        print(f"eval_sentiment: skipped — corpora not found at {args.corpora} "
+              "(set MINSIM_CORPORA to the shared data folder)")
+        return 0
+    try:
+        model = load_sentiment_model(args.model)
+    except ModelLoadError as exc:
+        print(f"eval_sentiment: {exc}", file=sys.stderr)
+        return 1
+    from pipeline.nlp.tokenizer import get_tokenizer
+
+    tokenizer = get_tokenizer()
+    try:
+        metrics = evaluate_sentiment(model, args.corpora, tokenizer, nsmc_limit=args.nsmc_limit)
+    except CorporaMissing as exc:
+        print(f"eval_sentiment: skipped — {exc}")
+        return 0
+    sample = kote_comments(args.corpora)["text"].tolist()[:2000]
+    metrics["runtime"] = runtime_figures(args.model, sample, tokenizer.analyze(sample))
+
+    n, k, c, r = metrics["nsmc"], metrics["kote"], metrics.get("civic"), metrics["runtime"]
+    rows = [
+        ("model", r["version"], ""),
+        ("NSMC binary accuracy", f"{n['accuracy']:.4f}", f"n={n['n']}, target >= 0.885"),
+        ("NSMC binary macro-F1", f"{n['macro_f1']:.4f}", ""),
+        ("KOTE 3-class macro-F1", f"{k['macro_f1']:.4f}", f"n={k['n']}, acc {k['accuracy']:.4f}"),
+    ]
+    if c:
+        rec = " ".join(f"{lab[:3]}={v:.2f}" for lab, v in c["recall"].items())
+        rows += [
+            ("civic 3-class macro-F1", f"{c['macro_f1']:.4f}", f"n={c['n']}, target >= 0.70"),
+            ("civic recall", rec, "each >= 0.50"),
+            ("civic confusion (rows=truth)", str(c["confusion"]["matrix"]), "neg/neu/pos"),
+        ]
+    rows += [
+        ("throughput (posts/s, 1 core)", f"{r['posts_per_second_one_core']:,}", ">= 20,000"),
+        ("load time (s)", f"{r['load_seconds']:.3f}", "< 2"),
+        ("model memory (MB RSS)", f"{r['model_rss_mb']:.1f}", "< 300"),
+    ]
+    w = max(len(a) for a, _, _ in rows)
+    for a, b, note in rows:
+        print(f"{a:<{w}}  {b:<28} {note}")
+    print(json.dumps({"sentiment": metrics}, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

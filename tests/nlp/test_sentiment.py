@@ -1,0 +1,165 @@
+"""Sentiment model: training on a sample, loading, scoring, bad inputs, broken model files."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipeline.nlp.sentiment import (
+    LABELS,
+    ModelLoadError,
+    SentimentModel,
+    load_sentiment_model,
+    sentiment_features,
+)
+from pipeline.nlp.tokenizer import Tokens, get_tokenizer
+
+ROOT = Path(__file__).resolve().parents[2]
+MODELS = ROOT / "models" / "sentiment"
+CORPORA = Path(os.environ.get("MINSIM_CORPORA") or ROOT.parent / "shared" / "data")
+needs_corpora = pytest.mark.skipif(
+    not (CORPORA / "nsmc_raw").is_dir(),
+    reason=f"corpora not found at {CORPORA} (set MINSIM_CORPORA)",
+)
+
+
+@pytest.fixture(scope="session")
+def tokenizer():
+    return get_tokenizer()
+
+
+@pytest.fixture(scope="session")
+def model():
+    return load_sentiment_model(MODELS)
+
+
+def _predict(model, tokenizer, texts):
+    return model.predict(texts, tokenizer.analyze(texts))
+
+
+def test_committed_model_loads_with_version(model):
+    default = (MODELS / "DEFAULT").read_text("utf-8").strip()
+    assert model.version == default
+    assert model.coef_.shape == (2, 1 << model.n_bits)
+
+
+def test_scores_known_sentences(model, tokenizer):
+    texts = [
+        "정말 친절하게 도와주셔서 감사합니다. 최고예요!",
+        "민원 넣은 지 한 달째인데 아무 답도 없고 너무 화가 납니다.",
+        "서울시, 내년부터 마을버스 요금 조정 예정",
+    ]
+    labels, scores = _predict(model, tokenizer, texts)
+    assert labels == ["positive", "negative", "neutral"]
+    assert scores[0] > 0.3 > -0.3 > scores[1]
+    assert abs(scores[2]) < scores[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "😀😀🔥🔥", "This is a fine English-only post.", "https://example.com/a?b=c",
+     "ㅋㅋㅋㅋㅋㅋㅋㅋ", "Seoul 서울 東京 Москва 🚇 مرحبا", "\x00\ud800broken", "가" * 100_000],
+)
+def test_bad_inputs_give_a_valid_label(model, tokenizer, text):
+    labels, scores = _predict(model, tokenizer, [text])
+    assert labels[0] in LABELS
+    assert -1.0 <= scores[0] <= 1.0 and np.isfinite(scores[0])
+
+
+def test_predict_handles_empty_batch_and_missing_tokens(model):
+    assert model.predict([], []) == ([], pytest.approx(np.zeros(0)))
+    labels, scores = model.predict(["좋아요", None], [Tokens(()), Tokens(())])  # type: ignore[list-item]
+    assert len(labels) == 2 and scores.shape == (2,)
+    with pytest.raises(ValueError):
+        model.predict(["a"], [])
+
+
+def test_features_do_not_depend_on_batch(tokenizer):
+    texts = ["지하철이 너무 늦어요", "감사합니다", ""]
+    toks = tokenizer.analyze(texts)
+    whole = sentiment_features(texts, toks, n_bits=18).toarray()
+    one = np.vstack([sentiment_features([t], [k], n_bits=18).toarray() for t, k in zip(texts, toks)])
+    np.testing.assert_allclose(whole, one)
+
+
+def test_fit_is_deterministic_and_round_trips(tmp_path, tokenizer):
+    texts = ["정말 좋아요 감사합니다", "최고의 서비스", "너무 불편하고 짜증나요", "최악이다 실망",
+             "버스 시간표 안내", "공지사항입니다"] * 5
+    y = ["positive", "positive", "negative", "negative", "neutral", "neutral"] * 5
+    toks = tokenizer.analyze(texts)
+    a = SentimentModel(n_bits=16).fit(texts, toks, y)
+    b = SentimentModel(n_bits=16).fit(texts, toks, y)
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+    a.save(tmp_path / "v1")
+    c = load_sentiment_model(tmp_path / "v1")
+    np.testing.assert_allclose(c.predict_proba(texts, toks), a.predict_proba(texts, toks),
+                               atol=2e-3)  # weights are stored as float16
+
+
+def test_missing_and_corrupt_files_name_the_file(tmp_path, model):
+    vdir = tmp_path / "sentiment" / model.version
+    shutil.copytree(MODELS / model.version, vdir)
+    (tmp_path / "sentiment" / "DEFAULT").write_text(model.version)
+    assert load_sentiment_model(tmp_path / "sentiment").version == model.version
+
+    (vdir / "weights.npz").write_bytes(b"not a zip file")
+    with pytest.raises(ModelLoadError, match=r"weights\.npz.*minsim train sentiment"):
+        load_sentiment_model(tmp_path / "sentiment")
+    (vdir / "weights.npz").unlink()
+    with pytest.raises(ModelLoadError, match=r"weights\.npz: missing"):
+        load_sentiment_model(vdir)
+    (vdir / "meta.json").write_text("{broken")
+    with pytest.raises(ModelLoadError, match=r"meta\.json"):
+        load_sentiment_model(vdir)
+    with pytest.raises(ModelLoadError, match=r"DEFAULT: missing"):
+        load_sentiment_model(tmp_path / "nowhere")
+    (tmp_path / "sentiment" / "DEFAULT").write_text("../../etc")
+    with pytest.raises(ModelLoadError, match="DEFAULT"):
+        load_sentiment_model(tmp_path / "sentiment")
+
+
+def test_pickled_weights_are_refused(tmp_path, model):
+    vdir = tmp_path / "v"
+    shutil.copytree(MODELS / model.version, vdir)
+    np.savez(vdir / "weights.npz", coef=np.array([object()], dtype=object),
+             intercept=np.zeros(2, np.float32))
+    with pytest.raises(ModelLoadError, match=r"weights\.npz"):
+        load_sentiment_model(vdir)
+
+
+@needs_corpora
+def test_train_on_a_sample_is_deterministic(tmp_path, tokenizer):
+    import pandas as pd
+
+    from pipeline.nlp.sentiment_train import train_sentiment
+
+    feedback = pd.DataFrame({"text": ["따릉이 정말 최고예요"], "sentiment": ["positive"]})
+    metas = [
+        train_sentiment(CORPORA, tmp_path / name, seed=7, sample=2000, tokenizer=tokenizer,
+                        version="sentiment-test", feedback=feedback, evaluate=False)
+        for name in ("a", "b")
+    ]
+    assert metas[0]["training_rows"] == metas[1]["training_rows"]
+    wa = np.load(tmp_path / "a" / "sentiment-test" / "weights.npz")["coef"]
+    wb = np.load(tmp_path / "b" / "sentiment-test" / "weights.npz")["coef"]
+    np.testing.assert_array_equal(wa, wb)
+    assert (tmp_path / "a" / "sentiment-test" / "MODEL_CARD.md").is_file()
+    m = load_sentiment_model(tmp_path / "a" / "sentiment-test")
+    labels, _ = _predict(m, tokenizer, ["배우 연기가 최고였어요 감동", "돈 아깝다 최악의 영화"])
+    assert labels[0] == "positive" and labels[1] == "negative"
+
+
+@needs_corpora
+def test_civic_eval_items_resolve_and_stay_out_of_training():
+    from pipeline.nlp.sentiment_train import civic_eval_items, civic_eval_keys, training_rows
+
+    items = civic_eval_items(CORPORA)
+    assert len(items) >= 300
+    assert set(items["label"]) == set(LABELS)
+    rows = training_rows(CORPORA, sample=2000)
+    assert not set(rows["text"]) & set(items["text"])
+    assert len(civic_eval_keys()) == len(items)
