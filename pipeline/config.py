@@ -30,6 +30,9 @@ class Settings:
     x_queries: tuple[str, ...]
     feeds: tuple[str, ...]
     exclude_coordinated: bool
+    sources: tuple[str, ...]
+    briefing_email: tuple[str, ...]
+    simulator_seed: int
 
     @property
     def reports_dir(self) -> Path:
@@ -85,4 +88,7 @@ def get_settings(env: Mapping[str, str] | None = None) -> Settings:
         x_queries=_split(env.get("MINSIM_X_QUERIES"), ("#서울시", "서울시 정책", "from:seoulcity")),
         feeds=_split(env.get("MINSIM_FEEDS"), ()),
         exclude_coordinated=env.get("MINSIM_EXCLUDE_COORDINATED", "1") not in ("0", "false", "no"),
+        sources=_split(env.get("MINSIM_SOURCES"), ("simulator", "inbox")),
+        briefing_email=_split(env.get("MINSIM_BRIEFING_EMAIL"), ()),
+        simulator_seed=int(env.get("MINSIM_SIMULATOR_SEED", "42")),
     )

@@ -43,19 +43,23 @@ def open_warehouse(path: Path | None = None) -> duckdb.DuckDBPyConnection:
             f"cannot open {path} read-only ({first}); if the pipeline is writing, wait for it or "
             "read a snapshot (docs/sql.md)"
         ) from exc
-    tables = {r[0] for r in con.execute(
-        "SELECT table_name FROM information_schema.tables").fetchall()}
-    if not {"posts", "post_nlp"} <= tables or not con.execute(
-            "SELECT count(*) FROM post_nlp").fetchall()[0][0]:
+    tables = {
+        r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+    }
+    if (
+        not {"posts", "post_nlp"} <= tables
+        or not con.execute("SELECT count(*) FROM post_nlp").fetchall()[0][0]
+    ):
         con.close()
-        raise WarehouseNotReady(f"the warehouse at {path} holds no analysed posts: {RUN_DEMO_FIRST}")
+        raise WarehouseNotReady(
+            f"the warehouse at {path} holds no analysed posts: {RUN_DEMO_FIRST}"
+        )
     return con
 
 
 def days(con: duckdb.DuckDBPyConnection) -> list[dt.date]:
     """Days with analysed posts, oldest first."""
-    return [r[0] for r in con.execute(
-        "SELECT DISTINCT day FROM post_nlp ORDER BY day").fetchall()]
+    return [r[0] for r in con.execute("SELECT DISTINCT day FROM post_nlp ORDER BY day").fetchall()]
 
 
 def latest_day(con: duckdb.DuckDBPyConnection) -> dt.date:
@@ -65,8 +69,9 @@ def latest_day(con: duckdb.DuckDBPyConnection) -> dt.date:
     return found[-1]
 
 
-def load_day(con: duckdb.DuckDBPyConnection, day: dt.date | str | None = None, *,
-             duplicates: bool = False) -> pd.DataFrame:
+def load_day(
+    con: duckdb.DuckDBPyConnection, day: dt.date | str | None = None, *, duplicates: bool = False
+) -> pd.DataFrame:
     """`v_posts` rows (post with its NLP results) of one day; duplicates left out unless asked."""
     day = latest_day(con) if day is None else pd.Timestamp(day).date()
     sql = "SELECT * FROM v_posts WHERE day = ?"
@@ -75,8 +80,9 @@ def load_day(con: duckdb.DuckDBPyConnection, day: dt.date | str | None = None, *
     return con.execute(sql + " ORDER BY created_at", [day]).df()
 
 
-def query(con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None
-          ) -> pd.DataFrame:
+def query(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None
+) -> pd.DataFrame:
     """Run a read-only query with bound parameters and return a DataFrame."""
     return con.execute(sql, params or []).df()
 
@@ -98,8 +104,9 @@ def setup_korean_plots() -> str:
     return FONT_FAMILY
 
 
-def correct_sentiment(post_id: str, label: str, analyst: str, note: str | None = None, *,
-                      path: Path | None = None) -> None:
+def correct_sentiment(
+    post_id: str, label: str, analyst: str, note: str | None = None, *, path: Path | None = None
+) -> None:
     """Record that `analyst` judges the sentiment of `post_id` to be `label` (table label_feedback).
 
     This opens the warehouse read-write for one short insert: close notebook connections that
@@ -118,15 +125,23 @@ def correct_sentiment(post_id: str, label: str, analyst: str, note: str | None =
         con = warehouse.connect(path)
     except warehouse.WarehouseError as exc:
         raise WarehouseNotReady(
-            f"{exc} (close read-only notebook connections with con.close() first)") from exc
+            f"{exc} (close read-only notebook connections with con.close() first)"
+        ) from exc
     try:
         found = con.execute("SELECT count(*) FROM posts WHERE post_id = ?", [post_id]).fetchall()
         if not found[0][0]:
             raise KeyError(f"no post {post_id!r} in the warehouse")
-        row = pd.DataFrame([{
-            "post_id": post_id, "sentiment": label, "analyst": analyst.strip(), "note": note,
-            "created_at": pd.Timestamp.now(tz="UTC"),
-        }])
+        row = pd.DataFrame(
+            [
+                {
+                    "post_id": post_id,
+                    "sentiment": label,
+                    "analyst": analyst.strip(),
+                    "note": note,
+                    "created_at": pd.Timestamp.now(tz="UTC"),
+                }
+            ]
+        )
         warehouse.insert_rows(con, "label_feedback", row)
     finally:
         con.close()

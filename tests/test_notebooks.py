@@ -39,8 +39,12 @@ def _run(notebook: Path, warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("MINSIM_WAREHOUSE", str(warehouse))
     monkeypatch.setenv("MPLBACKEND", "Agg")
     nb = nbformat.read(notebook, as_version=4)
-    client = NotebookClient(nb, timeout=300, kernel_name="python3",
-                            resources={"metadata": {"path": str(notebook.parent)}})
+    client = NotebookClient(
+        nb,
+        timeout=300,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(notebook.parent)}},
+    )
     client.execute()
 
 
@@ -50,14 +54,16 @@ def test_there_are_numbered_notebooks() -> None:
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_runs_against_demo_warehouse(notebook: Path, demo_warehouse: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_notebook_runs_against_demo_warehouse(
+    notebook: Path, demo_warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _run(notebook, demo_warehouse, monkeypatch)
 
 
 @pytest.mark.parametrize("state", ["missing", "empty"])
-def test_notebook_on_empty_warehouse_says_what_to_run(state: str, tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_notebook_on_empty_warehouse_says_what_to_run(
+    state: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "warehouse.duckdb"
     if state == "empty":
         from pipeline.storage import warehouse
@@ -78,7 +84,9 @@ def test_correct_sentiment_writes_label_feedback(demo_warehouse: Path, tmp_path:
     con.close()
     nh.correct_sentiment(post_id, "negative", analyst="홍길동", note="반어법", path=path)
     with duckdb.connect(str(path), read_only=True) as con:
-        rows = con.execute("SELECT post_id, sentiment, analyst, note FROM label_feedback").fetchall()
+        rows = con.execute(
+            "SELECT post_id, sentiment, analyst, note FROM label_feedback"
+        ).fetchall()
     assert rows == [(post_id, "negative", "홍길동", "반어법")]
     with pytest.raises(ValueError):
         nh.correct_sentiment(post_id, "angry", analyst="홍길동", path=path)

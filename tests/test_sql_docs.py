@@ -34,7 +34,9 @@ if not HAVE_DEMO_FIXTURE:
 def sql_blocks(text: str) -> list[tuple[str, str]]:
     """(title of the nearest heading above, SQL) for every ```sql fence."""
     out, title = [], ""
-    for m in re.finditer(r"^(#{2,4}) ([^\n]+)$|^```sql\n(.*?)^```", text, flags=re.M | re.S):
+    for m in re.finditer(
+        r"^(#{2,4}) ([^\n]+)$|^```sql\n(.*?)^```", text, flags=re.MULTILINE | re.DOTALL
+    ):
         if m.group(2):
             title = m.group(2).strip()
         else:
@@ -56,7 +58,8 @@ def test_doc_has_ready_queries() -> None:
 def test_documented_query_runs(title: str, sql: str, demo_warehouse: Path) -> None:
     korean, _, english = title.partition(" / ")
     assert HANGUL.search(korean) and english and not HANGUL.search(english), (
-        f"title {title!r} should read '한국어 / English'")
+        f"title {title!r} should read '한국어 / English'"
+    )
     con = duckdb.connect(str(demo_warehouse), read_only=True)
     try:
         statements = [s for s in sql.split(";") if s.strip()]
@@ -73,7 +76,9 @@ def test_ready_queries_find_rows_on_demo(demo_warehouse: Path) -> None:
     con = duckdb.connect(str(demo_warehouse), read_only=True)
     try:
         for title, sql in BLOCKS:
-            if title.startswith(("오늘의 정책 분야별 여론", "부정 여론이 가장 많이 늘어난 자치구")):
+            if title.startswith(
+                ("오늘의 정책 분야별 여론", "부정 여론이 가장 많이 늘어난 자치구")
+            ):
                 assert con.execute(sql.rstrip().rstrip(";")).fetchall(), title
     finally:
         con.close()

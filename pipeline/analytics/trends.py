@@ -72,7 +72,7 @@ class AlertParams:
     new_hashtag_min_count: int = 8
     windows: tuple[int, ...] = (1, 3, 6)  # trailing hours summed: slow events show over hours
     window_penalty: float = 0.5  # extra -log10 p a multi-hour window needs (more tests)
-    merge_gap_hours: int = 1
+    merge_gap_hours: int = 3  # a pause of up to 2 quiet hours continues the same alert
     samples: int = 5
 
 
@@ -667,10 +667,10 @@ def merge_alerts(previous: pd.DataFrame | None, new: pd.DataFrame, *,
     out = []
     prev_by = {}
     for r in prev.sort_values("last_bucket").itertuples(index=False):
-        prev_by[(r.kind, r.key, r.policy_area, r.district)] = r._asdict()
+        prev_by[(r.kind, r.series_kind, r.key)] = r._asdict()
     for r in new.itertuples(index=False):
         d = r._asdict()
-        old = prev_by.get((r.kind, r.key, r.policy_area, r.district))
+        old = prev_by.get((r.kind, r.series_kind, r.key))
         if (old is not None and old.get("status", "open") == "open"
                 and pd.Timedelta(0) < d["bucket"] - old["last_bucket"] <= gap):
             merged = dict(old)
@@ -682,9 +682,9 @@ def merge_alerts(previous: pd.DataFrame | None, new: pd.DataFrame, *,
             ids = list(old["sample_post_ids"] or []) + list(d["sample_post_ids"] or [])
             merged["sample_post_ids"] = ids[: p.samples]
             hours = int((merged["last_bucket"] - merged["bucket"]) / _HOUR) + 1
-            merged["message_ko"] = _message(d["kind"], d["policy_area"], d["district"], d["key"],
+            merged["message_ko"] = _message(d["kind"], old["policy_area"], old["district"], d["key"],
                                             merged["observed"], merged["expected"], hours)
-            prev_by[(r.kind, r.key, r.policy_area, r.district)] = merged
+            prev_by[(r.kind, r.series_kind, r.key)] = merged
             out.append(merged)
         else:
             out.append(d)
@@ -722,10 +722,11 @@ def alert_matches(alert: pd.Series | dict, event: pd.Series | dict) -> bool:
     if not (event["start"] <= b <= event["end"] + _HOUR):
         return False
     tags = event["hashtag_set"]
-    if alert["kind"] in ("hashtag_burst", "new_hashtag") and tags:
-        return alert["key"] in tags
+    if alert["kind"] in ("hashtag_burst", "new_hashtag") and alert["key"] in tags:
+        return True
     ea, ed = event["policy_area"], event["district"]
-    aa, ad = alert["policy_area"], alert["district"]
+    aa = alert["policy_area"] if isinstance(alert["policy_area"], str) else None
+    ad = alert["district"] if isinstance(alert["district"], str) else None
     if aa is None and ad is None:
         return False
     if aa is not None and isinstance(ea, str) and aa != ea:

@@ -30,6 +30,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import repeat
 from importlib import resources
 from pathlib import Path
 
@@ -104,12 +105,12 @@ def keyword_rules() -> KeywordRules:
             sub = SubIssue(code, area, entry["label"], tuple(entry["keywords"]))
             subs[code] = sub
             for kw in sub.keywords:
-                owner.setdefault(kw.casefold(), (area, code))
-    strong = frozenset(k.casefold() for k in raw.get("seoul_terms", []))
+                owner.setdefault(kw.lower(), (area, code))
+    strong = frozenset(k.lower() for k in raw.get("seoul_terms", []))
     for word in raw.get("ignore", []):  # longer words that hide a keyword: 전세계 is not 전세
-        owner[word.casefold()] = ("", "")
+        owner[word.lower()] = ("", "")
     words = sorted(owner, key=len, reverse=True)
-    pattern = re.compile(_trie_regex(words), re.IGNORECASE) if words else None
+    pattern = re.compile(_trie_regex(words)) if words else None
     return KeywordRules(subs, pattern, owner, strong)
 
 
@@ -130,8 +131,8 @@ def keyword_hits(texts: Sequence[str], max_chars: int = 2000) -> list[list[tuple
     for text in texts:
         hits: list[tuple[str, str, str]] = []
         if text and rules.pattern is not None:
-            for m in rules.pattern.finditer(text[:max_chars]):
-                kw = m.group(0).casefold()
+            for m in rules.pattern.finditer(text[:max_chars].lower()):
+                kw = m.group(0)
                 area, code = rules.owner[kw]
                 if area:
                     hits.append((kw, area, code))
@@ -152,42 +153,36 @@ def bigram_features(tokens) -> list[str]:
 
 
 def char_features(text: str, max_chars: int = 400) -> list[str]:
-    """Character 2- and 3-grams inside space-padded words (like scikit-learn's `char_wb`)."""
-    grams: list[str] = []
-    for word in _SPACES.split((text or "")[:max_chars].lower()):
-        if not word:
-            continue
-        w = f" {word} "
-        n = len(w)
-        grams.extend(w[i : i + 2] for i in range(n - 1))
-        grams.extend(w[i : i + 3] for i in range(n - 2))
-    return grams
+    """Character 2- and 3-grams of the lower-cased, space-normalised text (first `max_chars`)."""
+    s = " " + " ".join((text or "")[:max_chars].lower().split()) + " "
+    if len(s) < 3:
+        return []
+    return [s[i : i + 2] for i in range(len(s) - 1)] + [s[i : i + 3] for i in range(len(s) - 2)]
 
 
 def _block(docs: Sequence[list[str]], vocab: dict[str, int], idf: np.ndarray) -> sp.csr_matrix:
     """Sublinear TF-IDF rows (l2-normalised) for docs over a fixed vocabulary."""
-    indptr = [0]
-    indices: list[int] = []
-    get = vocab.get
-    for doc in docs:
-        ids = [i for i in map(get, doc) if i is not None]
-        indices.extend(ids)
-        indptr.append(len(indices))
     n = len(docs)
-    data = np.ones(len(indices), dtype=np.float32)
+    lengths = np.fromiter((len(d) for d in docs), dtype=np.int64, count=n)
+    flat: list[str] = [g for d in docs for g in d]
+    get = vocab.get
+    ids = np.fromiter(map(get, flat, repeat(-1)), dtype=np.int64, count=len(flat))
+    rows = np.repeat(np.arange(n, dtype=np.int64), lengths)
+    keep = ids >= 0
     X = sp.csr_matrix(
-        (data, np.asarray(indices, dtype=np.int32), np.asarray(indptr, dtype=np.int64)),
+        (np.ones(int(keep.sum()), dtype=np.float32), (rows[keep], ids[keep])),
         shape=(n, len(vocab)),
-    )
-    X.sum_duplicates()
+    )  # duplicates are summed: term counts
     if X.nnz:
         np.log(X.data, out=X.data)
         X.data += 1.0
         X.data *= idf[X.indices]
-        norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
+        sq = np.bincount(np.repeat(np.arange(n), np.diff(X.indptr)), weights=X.data**2,
+                         minlength=n)
+        norms = np.sqrt(sq).astype(np.float32)
         norms[norms == 0] = 1.0
-        X = sp.diags((1.0 / norms).astype(np.float32)) @ X
-    return X.tocsr()
+        X.data /= np.repeat(norms, np.diff(X.indptr))
+    return X
 
 
 def _fit_vocab(docs: Sequence[list[str]], min_df: int, max_features: int | None

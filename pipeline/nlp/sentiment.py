@@ -174,23 +174,24 @@ def _nb_ratio(X: sp.csr_matrix, y: np.ndarray, w: np.ndarray, alpha: float) -> n
 
 
 def _fit_head(
-    X: sp.csr_matrix, y: np.ndarray, w: np.ndarray, C: float, nb_alpha: float | None, seed: int
+    X: sp.csr_matrix, y: np.ndarray, w: np.ndarray, alpha: float, nb_alpha: float | None,
+    epochs: int, seed: int,
 ) -> tuple[np.ndarray, float]:
-    from sklearn.linear_model import LogisticRegression
+    """One binary logistic head by averaged SGD (deterministic for a seed; classes balanced)."""
+    from sklearn.linear_model import SGDClassifier
 
-    # Balance the two classes by weight so the intercept reflects a 50/50 prior.
     w = w.astype(np.float64).copy()
     for c in (0, 1):
         total = w[y == c].sum()
         if total > 0:
             w[y == c] /= total
     w *= len(w) / w.sum()
-    Xf = X
-    r = None
+    Xf, r = X, None
     if nb_alpha is not None:
         r = _nb_ratio(X, y, w, nb_alpha)
         Xf = X @ sp.diags(r)
-    clf = LogisticRegression(C=C, solver="liblinear", max_iter=200, random_state=seed)
+    clf = SGDClassifier(loss="log_loss", alpha=alpha, max_iter=epochs, tol=None, average=True,
+                        random_state=seed)
     clf.fit(Xf, y, sample_weight=w)
     coef = clf.coef_.ravel().astype(np.float32)
     if r is not None:
@@ -208,24 +209,26 @@ class SentimentModel:
         n_bits: int = 21,
         char_ngram: tuple[int, int] = (1, 5),
         max_chars: int = 1000,
-        C_polarity: float = 1.0,
-        C_subjectivity: float = 1.0,
+        alpha_polarity: float = 1e-6,
+        alpha_subjectivity: float = 1e-5,
         nb_alpha: float | None = 1.0,
+        epochs: int = 15,
         random_state: int = 13,
     ) -> None:
         self.version = version
         self.n_bits = n_bits
         self.char_ngram = char_ngram
         self.max_chars = max_chars
-        self.C_polarity = C_polarity
-        self.C_subjectivity = C_subjectivity
+        self.alpha_polarity = alpha_polarity
+        self.alpha_subjectivity = alpha_subjectivity
         self.nb_alpha = nb_alpha
+        self.epochs = epochs
         self.random_state = random_state
 
     def get_params(self, deep: bool = True) -> dict[str, object]:
         return {k: getattr(self, k) for k in (
-            "version", "n_bits", "char_ngram", "max_chars", "C_polarity", "C_subjectivity",
-            "nb_alpha", "random_state")}
+            "version", "n_bits", "char_ngram", "max_chars", "alpha_polarity", "alpha_subjectivity",
+            "nb_alpha", "epochs", "random_state")}
 
     def set_params(self, **params: object) -> SentimentModel:
         for k, v in params.items():
@@ -261,13 +264,13 @@ class SentimentModel:
         X = self.features(texts, tokens) if X is None else X
         pol = (y != "neutral") & (w > 0)
         coef_p, b_p = _fit_head(
-            X[pol], (y[pol] == "positive").astype(int), w[pol], self.C_polarity, self.nb_alpha,
-            self.random_state,
+            X[pol], (y[pol] == "positive").astype(int), w[pol], self.alpha_polarity, self.nb_alpha,
+            self.epochs, self.random_state,
         )
         subj = ws > 0
         coef_s, b_s = _fit_head(
-            X[subj], (y[subj] != "neutral").astype(int), ws[subj], self.C_subjectivity,
-            self.nb_alpha, self.random_state,
+            X[subj], (y[subj] != "neutral").astype(int), ws[subj], self.alpha_subjectivity,
+            self.nb_alpha, self.epochs, self.random_state,
         )
         self.coef_ = np.vstack([coef_s, coef_p]).astype(np.float32)
         self.intercept_ = np.array([b_s, b_p], dtype=np.float32)
@@ -360,10 +363,6 @@ def _json_default(o: object) -> object:
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
 
-_PARAM_TYPES = {"n_bits": int, "max_chars": int, "C_polarity": float, "C_subjectivity": float,
-                "random_state": int}
-
-
 def resolve_version_dir(path: Path) -> Path:
     """`path` itself when it holds a model, else the version named in `path/DEFAULT`."""
     path = Path(path)
@@ -390,8 +389,9 @@ def load_sentiment_model(path: Path) -> SentimentModel:
             n_bits=int(params["n_bits"]),
             char_ngram=(int(params["char_ngram"][0]), int(params["char_ngram"][1])),
             max_chars=int(params["max_chars"]),
-            C_polarity=float(params["C_polarity"]),
-            C_subjectivity=float(params["C_subjectivity"]),
+            alpha_polarity=float(params["alpha_polarity"]),
+            alpha_subjectivity=float(params["alpha_subjectivity"]),
+            epochs=int(params["epochs"]),
             nb_alpha=None if params.get("nb_alpha") is None else float(params["nb_alpha"]),
             random_state=int(params["random_state"]),
         )

@@ -301,11 +301,12 @@ class SentimentTrainConfig:
 
     n_bits: int = 21
     char_ngram: tuple[int, int] = (1, 5)
-    C_polarity: float = 1.0
-    C_subjectivity: float = 1.0
+    alpha_polarity: float = 1e-6
+    alpha_subjectivity: float = 1e-5
     nb_alpha: float = 1.0
+    epochs: int = 15
     nsmc_positive_per_negative: float = 1.5
-    nsmc_subjectivity_total: float = 20_000.0  # NSMC's total weight in the subjectivity head
+    nsmc_subjectivity_rows: int = 20_000  # reviews (weight 1) in the subjectivity head
     kote_weight: float = 3.0
     news_weight: float = 2.0
     sarcasm_weight: float = 0.5
@@ -340,7 +341,11 @@ def training_rows(
         neg = neg.sample(n=min(n_neg, len(neg)), random_state=seed)
         pos = pos.sample(n=min(n_pos, len(pos)), random_state=seed)
         df = pd.concat([neg, pos])[["text", "label"]].assign(source="nsmc", w_pol=1.0)
-        df["w_subj"] = config.nsmc_subjectivity_total / max(len(df), 1)
+        # only a seeded subset of reviews teaches the subjectivity head "opinionated"
+        n_subj = min(len(df), config.nsmc_subjectivity_rows)
+        subj = np.zeros(len(df))
+        subj[np.random.default_rng(seed).choice(len(df), n_subj, replace=False)] = 1.0
+        df["w_subj"] = subj
         parts.append(df)
     if "kote" in config.sources:
         k = kote_comments(corpora)
@@ -415,8 +420,8 @@ def fit_sentiment_model(
 ) -> SentimentModel:
     model = SentimentModel(
         version=version, n_bits=config.n_bits, char_ngram=config.char_ngram,
-        C_polarity=config.C_polarity, C_subjectivity=config.C_subjectivity,
-        nb_alpha=config.nb_alpha, random_state=seed,
+        alpha_polarity=config.alpha_polarity, alpha_subjectivity=config.alpha_subjectivity,
+        nb_alpha=config.nb_alpha, epochs=config.epochs, random_state=seed,
     )
     return model.fit(rows["text"].tolist(), tokens, rows["label"].to_numpy(),
                      sample_weight=rows["w_pol"].to_numpy(),

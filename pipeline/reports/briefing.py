@@ -36,18 +36,43 @@ BASELINE_DAYS = 7
 WEEKDAYS_KO = "월화수목금토일"
 SENTIMENT_KO = {"negative": "부정", "neutral": "중립", "positive": "긍정"}
 CHANNEL_KO = {
-    "x": "X(트위터)", "news": "뉴스", "blog": "블로그", "petition": "청원", "mvoting": "엠보팅",
-    "community": "커뮤니티", "feed": "피드", "inbox": "수신함", "file": "파일",
+    "x": "X(트위터)",
+    "news": "뉴스",
+    "blog": "블로그",
+    "petition": "청원",
+    "mvoting": "엠보팅",
+    "community": "커뮤니티",
+    "feed": "피드",
+    "inbox": "수신함",
+    "file": "파일",
 }
 # Tile-grid map of the 25 자치구: (row, column), roughly where each lies.
 DISTRICT_TILES: dict[str, tuple[int, int]] = {
-    "강북구": (0, 3), "도봉구": (0, 4), "노원구": (0, 5),
-    "은평구": (1, 1), "종로구": (1, 2), "성북구": (1, 3), "동대문구": (1, 4), "중랑구": (1, 5),
-    "마포구": (2, 0), "서대문구": (2, 1), "중구": (2, 2), "성동구": (2, 3), "광진구": (2, 4),
+    "강북구": (0, 3),
+    "도봉구": (0, 4),
+    "노원구": (0, 5),
+    "은평구": (1, 1),
+    "종로구": (1, 2),
+    "성북구": (1, 3),
+    "동대문구": (1, 4),
+    "중랑구": (1, 5),
+    "마포구": (2, 0),
+    "서대문구": (2, 1),
+    "중구": (2, 2),
+    "성동구": (2, 3),
+    "광진구": (2, 4),
     "강동구": (2, 5),
-    "강서구": (3, 0), "양천구": (3, 1), "영등포구": (3, 2), "용산구": (3, 3), "송파구": (3, 5),
-    "구로구": (4, 1), "동작구": (4, 2), "서초구": (4, 3), "강남구": (4, 4),
-    "금천구": (5, 1), "관악구": (5, 2),
+    "강서구": (3, 0),
+    "양천구": (3, 1),
+    "영등포구": (3, 2),
+    "용산구": (3, 3),
+    "송파구": (3, 5),
+    "구로구": (4, 1),
+    "동작구": (4, 2),
+    "서초구": (4, 3),
+    "강남구": (4, 4),
+    "금천구": (5, 1),
+    "관악구": (5, 2),
 }
 MIN_POSTS_FOR_SHARE = 5  # below this a share is too noisy to call out
 
@@ -85,8 +110,13 @@ class Period:
         return self.end - dt.timedelta(days=27 if self.weekly else 13)
 
     def params(self) -> dict[str, object]:
-        return {"start": self.start, "end": self.end, "base_start": self.base_start,
-                "base_end": self.base_end, "trend_start": self.trend_start}
+        return {
+            "start": self.start,
+            "end": self.end,
+            "base_start": self.base_start,
+            "base_end": self.base_end,
+            "trend_start": self.trend_start,
+        }
 
     @property
     def label(self) -> str:
@@ -102,7 +132,7 @@ def korean_date(d: dt.date) -> str:
 def _load_queries() -> dict[str, str]:
     text = resources.files("pipeline.reports").joinpath("queries.sql").read_text("utf-8")
     out: dict[str, str] = {}
-    for block in re.split(r"^-- name: ", text, flags=re.M)[1:]:
+    for block in re.split(r"^-- name: ", text, flags=re.MULTILINE)[1:]:
         name, _, body = block.partition("\n")
         out[name.strip()] = body.strip().rstrip(";")
     return out
@@ -213,18 +243,27 @@ def _areas(con: duckdb.DuckDBPyConnection, period: Period, base_days: int) -> li
         per_day = posts / period.days
         neg_share = _share(r["negative"] or 0, posts)
         base_neg_share = _share(r["base_negative"] or 0, r["base_posts"] or 0)
-        rows.append({
-            "code": r["policy_area"], "name": area_ko(r["policy_area"]), "posts": posts,
-            "per_day": per_day, "negative": int(r["negative"] or 0),
-            "neutral": int(r["neutral"] or 0), "positive": int(r["positive"] or 0),
-            "mean_score": r["mean_score"], "base_avg": base_avg,
-            "change": _change(per_day, base_avg) if base_days else None,
-            "neg_share": neg_share, "base_neg_share": base_neg_share,
-            "neg_delta": (neg_share - base_neg_share)
-            if neg_share is not None and base_neg_share is not None else None,
-            "neg_per_day": (r["negative"] or 0) / period.days,
-            "base_neg_avg": (r["base_negative"] or 0) / base_days if base_days else None,
-        })
+        rows.append(
+            {
+                "code": r["policy_area"],
+                "name": area_ko(r["policy_area"]),
+                "posts": posts,
+                "per_day": per_day,
+                "negative": int(r["negative"] or 0),
+                "neutral": int(r["neutral"] or 0),
+                "positive": int(r["positive"] or 0),
+                "mean_score": r["mean_score"],
+                "base_avg": base_avg,
+                "change": _change(per_day, base_avg) if base_days else None,
+                "neg_share": neg_share,
+                "base_neg_share": base_neg_share,
+                "neg_delta": (neg_share - base_neg_share)
+                if neg_share is not None and base_neg_share is not None
+                else None,
+                "neg_per_day": (r["negative"] or 0) / period.days,
+                "base_neg_avg": (r["base_negative"] or 0) / base_days if base_days else None,
+            }
+        )
     order = {c: i for i, c in enumerate(POLICY_AREAS)}
     rows.sort(key=lambda a: (-a["posts"], order.get(a["code"], 99)))
     return [a for a in rows if a["posts"] > 0 or (a["base_avg"] or 0) > 0]
@@ -241,21 +280,34 @@ def _districts(con: duckdb.DuckDBPyConnection, period: Period, base_days: int) -
         neg_share = _share(int(r.get("negative") or 0), posts)
         base_neg_share = _share(int(r.get("base_negative") or 0), base_posts)
         base_avg = base_posts / base_days if base_days else None
-        rows.append({
-            "name": name, "posts": posts, "negative": int(r.get("negative") or 0),
-            "neg_share": neg_share, "base_neg_share": base_neg_share,
-            "neg_delta": (neg_share - base_neg_share)
-            if neg_share is not None and base_neg_share is not None else None,
-            "change": _change(posts / period.days, base_avg),
-            "top_area": area_ko(r.get("top_area")) if posts else "–",
-        })
+        rows.append(
+            {
+                "name": name,
+                "posts": posts,
+                "negative": int(r.get("negative") or 0),
+                "neg_share": neg_share,
+                "base_neg_share": base_neg_share,
+                "neg_delta": (neg_share - base_neg_share)
+                if neg_share is not None and base_neg_share is not None
+                else None,
+                "change": _change(posts / period.days, base_avg),
+                "top_area": area_ko(r.get("top_area")) if posts else "–",
+            }
+        )
     tiles = []
     for row in rows:
         if row["name"] not in DISTRICT_TILES:
             continue
         r_, c_ = DISTRICT_TILES[row["name"]]
-        tiles.append({**row, "row": r_ + 1, "col": c_ + 1, "color": _neg_color(row["neg_share"]),
-                      "short": row["name"][:-1] if len(row["name"]) > 2 else row["name"]})
+        tiles.append(
+            {
+                **row,
+                "row": r_ + 1,
+                "col": c_ + 1,
+                "color": _neg_color(row["neg_share"]),
+                "short": row["name"][:-1] if len(row["name"]) > 2 else row["name"],
+            }
+        )
     table = sorted(rows, key=lambda d: (-d["posts"], d["name"]))
     return {"rows": table, "tiles": tiles, "any": any(r["posts"] for r in rows)}
 
@@ -275,8 +327,13 @@ def _text_color(share: float | None) -> str:
     return "#ffffff" if share is not None and share > 0.36 else "#1a1a1a"
 
 
-def _area_details(con: duckdb.DuckDBPyConnection, period: Period, base_days: int,
-                  areas: list[dict], kw_sent: dict[str, dict[str, list[dict]]]) -> list[dict]:
+def _area_details(
+    con: duckdb.DuckDBPyConnection,
+    period: Period,
+    base_days: int,
+    areas: list[dict],
+    kw_sent: dict[str, dict[str, list[dict]]],
+) -> list[dict]:
     p = period.params()
     subs = _records(_query(con, "sub_issues", p))
     kws = _records(_query(con, "area_keywords", p))
@@ -294,28 +351,42 @@ def _area_details(con: duckdb.DuckDBPyConnection, period: Period, base_days: int
             per_day = k["posts"] / period.days
             change = _change(per_day, base_avg) if base_days else None
             rising = base_days > 0 and (change is None or change >= 1.0) and k["posts"] >= 3
-            keywords.append({"keyword": k["keyword"], "posts": k["posts"], "change": change,
-                             "rising": rising})
+            keywords.append(
+                {"keyword": k["keyword"], "posts": k["posts"], "change": change, "rising": rising}
+            )
         posts = sorted(
             (r for r in reps if r["policy_area"] == code),
-            key=lambda r: ("negative", "positive", "neutral").index(r["sentiment"])
-            if r["sentiment"] in SENTIMENT_KO else 3,
+            key=lambda r: (
+                ("negative", "positive", "neutral").index(r["sentiment"])
+                if r["sentiment"] in SENTIMENT_KO
+                else 3
+            ),
         )
-        out.append({
-            **a,
-            "sub_issues": [s for s in subs if s["policy_area"] == code],
-            "keywords": keywords,
-            "posts_shown": [{
-                "sentiment": r["sentiment"], "sentiment_ko": SENTIMENT_KO.get(r["sentiment"], "–"),
-                "channel": CHANNEL_KO.get(r["channel"], r["channel"]),
-                "time": _seoul_time(r["created_at"]), "text": scrub(str(r["text"])),
-                "engagement": r["engagement"],
-                "districts": ", ".join(str(x) for x in (r["districts"] if r["districts"] is not None
-                                                        else []) if x),
-            } for r in posts],
-            "neg_words": kw_sent.get(code, {}).get("negative", []),
-            "pos_words": kw_sent.get(code, {}).get("positive", []),
-        })
+        out.append(
+            {
+                **a,
+                "sub_issues": [s for s in subs if s["policy_area"] == code],
+                "keywords": keywords,
+                "posts_shown": [
+                    {
+                        "sentiment": r["sentiment"],
+                        "sentiment_ko": SENTIMENT_KO.get(r["sentiment"], "–"),
+                        "channel": CHANNEL_KO.get(r["channel"], r["channel"]),
+                        "time": _seoul_time(r["created_at"]),
+                        "text": scrub(str(r["text"])),
+                        "engagement": r["engagement"],
+                        "districts": ", ".join(
+                            str(x)
+                            for x in (r["districts"] if r["districts"] is not None else [])
+                            if x
+                        ),
+                    }
+                    for r in posts
+                ],
+                "neg_words": kw_sent.get(code, {}).get("negative", []),
+                "pos_words": kw_sent.get(code, {}).get("positive", []),
+            }
+        )
     return out
 
 
@@ -338,9 +409,17 @@ def _hashtags(con: duckdb.DuckDBPyConnection, period: Period, base_days: int) ->
         score = (per_day - base_avg) / math.sqrt(base_avg + 1.0)
         new = base_days > 0 and r["base_posts"] == 0
         emerging = base_days > 0 and r["posts"] >= 3 and (new or per_day >= 2.0 * base_avg)
-        rows.append({"tag": r["tag"], "posts": r["posts"], "base_avg": base_avg, "score": score,
-                     "new": new, "emerging": emerging,
-                     "change": _change(per_day, base_avg) if base_days else None})
+        rows.append(
+            {
+                "tag": r["tag"],
+                "posts": r["posts"],
+                "base_avg": base_avg,
+                "score": score,
+                "new": new,
+                "emerging": emerging,
+                "change": _change(per_day, base_avg) if base_days else None,
+            }
+        )
     top = sorted(rows, key=lambda r: (-r["posts"], r["tag"]))[:10]
     emerging = sorted((r for r in rows if r["emerging"]), key=lambda r: (-r["score"], r["tag"]))
     return {"top": top, "emerging": emerging[:10]}
@@ -352,12 +431,17 @@ def _keyword_sentiment(con: duckdb.DuckDBPyConnection, period: Period) -> dict |
     out: dict[str, dict[str, list[dict]]] = {}
     for r in _records(_query(con, "keyword_sentiment", period.params())):
         out.setdefault(r["policy_area"], {}).setdefault(r["polarity"], []).append(
-            {"keyword": r["keyword"], "posts": r["posts"]})
+            {"keyword": r["keyword"], "posts": r["posts"]}
+        )
     return out
 
 
-def _networks(con: duckdb.DuckDBPyConnection, period: Period, areas: list[dict],
-              kw_sent: dict[str, dict[str, list[dict]]]) -> dict:
+def _networks(
+    con: duckdb.DuckDBPyConnection,
+    period: Period,
+    areas: list[dict],
+    kw_sent: dict[str, dict[str, list[dict]]],
+) -> dict:
     if not {"policy_area", "source", "target", "weight"} <= _columns(con, "keyword_links"):
         return {"status": "missing", "charts": []}
     links = _query(con, "keyword_links", period.params())
@@ -373,8 +457,14 @@ def _networks(con: duckdb.DuckDBPyConnection, period: Period, areas: list[dict],
         sent = kw_sent.get(code, {})
         neg = [w["keyword"] for w in sent.get("negative", [])]
         pos = [w["keyword"] for w in sent.get("positive", [])]
-        out.append({"area": area_ko(code), "src": charts.keyword_network(
-            edges, title=f"{area_ko(code)} 연관어 네트워크", negative=neg, positive=pos)})
+        out.append(
+            {
+                "area": area_ko(code),
+                "src": charts.keyword_network(
+                    edges, title=f"{area_ko(code)} 연관어 네트워크", negative=neg, positive=pos
+                ),
+            }
+        )
     return {"status": "ok", "charts": out}
 
 
@@ -390,11 +480,18 @@ def _topics(con: duckdb.DuckDBPyConnection, period: Period) -> dict:
 SEVERITY_ORDER = {"high": 0, "critical": 0, "medium": 1, "low": 2}
 SEVERITY_KO = {"high": "높음", "critical": "높음", "medium": "중간", "low": "낮음"}
 ALERT_KIND_KO = {
-    "negativity_spike": "부정 여론 급증", "volume_burst": "언급량 급증",
-    "hashtag_burst": "해시태그 급증", "new_hashtag": "새 해시태그",
+    "negativity_spike": "부정 여론 급증",
+    "volume_burst": "언급량 급증",
+    "hashtag_burst": "해시태그 급증",
+    "new_hashtag": "새 해시태그",
 }
-STATUS_KO = {"open": "미처리", "new": "신규", "acknowledged": "확인", "resolved": "해결",
-             "closed": "종료"}
+STATUS_KO = {
+    "open": "미처리",
+    "new": "신규",
+    "acknowledged": "확인",
+    "resolved": "해결",
+    "closed": "종료",
+}
 
 
 def _alerts(con: duckdb.DuckDBPyConnection, period: Period) -> dict:
@@ -404,14 +501,30 @@ def _alerts(con: duckdb.DuckDBPyConnection, period: Period) -> dict:
     time_col = next((c for c in ("bucket", "detected_at", "day") if c in cols), None)
     if time_col is None:
         return {"status": "missing", "rows": []}
-    wanted = [c for c in ("alert_id", "kind", "policy_area", "district", "key", "observed",
-                          "expected", "score", "severity", "status", "message_ko",
-                          "sample_post_ids", time_col) if c in cols]
+    wanted = [
+        c
+        for c in (
+            "alert_id",
+            "kind",
+            "policy_area",
+            "district",
+            "key",
+            "observed",
+            "expected",
+            "score",
+            "severity",
+            "status",
+            "message_ko",
+            "sample_post_ids",
+            time_col,
+        )
+        if c in cols
+    ]
     sql = (
         f"SELECT {', '.join(wanted)} FROM alerts "
         f"WHERE ({time_col} AT TIME ZONE 'Asia/Seoul')::DATE BETWEEN ? AND ?"
-        if time_col != "day" else
-        f"SELECT {', '.join(wanted)} FROM alerts WHERE day BETWEEN ? AND ?"
+        if time_col != "day"
+        else f"SELECT {', '.join(wanted)} FROM alerts WHERE day BETWEEN ? AND ?"
     )
     df = con.execute(sql, [period.start, period.end]).df()
     rows = _records(df)
@@ -420,32 +533,44 @@ def _alerts(con: duckdb.DuckDBPyConnection, period: Period) -> dict:
     if ids:
         probe = pd.DataFrame({"post_id": ids})  # noqa: F841 - referenced by name in SQL
         for pid, text in con.execute(
-            "SELECT p.post_id, p.text FROM posts p JOIN probe USING (post_id)").fetchall():
+            "SELECT p.post_id, p.text FROM posts p JOIN probe USING (post_id)"
+        ).fetchall():
             samples[pid] = scrub(text, 140)
     out = []
     for r in rows:
         sev = str(r.get("severity") or "low")
-        out.append({
-            "severity": sev, "severity_ko": SEVERITY_KO.get(sev, sev),
-            "kind": ALERT_KIND_KO.get(str(r.get("kind")), str(r.get("kind") or "")),
-            "area": area_ko(r.get("policy_area")) if r.get("policy_area") else "",
-            "district": r.get("district") or "",
-            "key": r.get("key") or "",
-            "message": r.get("message_ko") or "",
-            "observed": r.get("observed"), "expected": r.get("expected"),
-            "score": r.get("score"),
-            "status": STATUS_KO.get(str(r.get("status")), r.get("status") or ""),
-            "open": str(r.get("status") or "open") in ("open", "new"),
-            "when": _seoul_time(r.get(time_col)) if time_col != "day" else str(r.get("day")),
-            "samples": [samples[i] for i in list(r.get("sample_post_ids") or [])[:2]
-                        if i in samples],
-        })
+        out.append(
+            {
+                "severity": sev,
+                "severity_ko": SEVERITY_KO.get(sev, sev),
+                "kind": ALERT_KIND_KO.get(str(r.get("kind")), str(r.get("kind") or "")),
+                "area": area_ko(r.get("policy_area")) if r.get("policy_area") else "",
+                "district": r.get("district") or "",
+                "key": r.get("key") or "",
+                "message": r.get("message_ko") or "",
+                "observed": r.get("observed"),
+                "expected": r.get("expected"),
+                "score": r.get("score"),
+                "status": STATUS_KO.get(str(r.get("status")), r.get("status") or ""),
+                "open": str(r.get("status") or "open") in ("open", "new"),
+                "when": _seoul_time(r.get(time_col)) if time_col != "day" else str(r.get("day")),
+                "samples": [
+                    samples[i] for i in list(r.get("sample_post_ids") or [])[:2] if i in samples
+                ],
+            }
+        )
     out.sort(key=lambda a: (SEVERITY_ORDER.get(a["severity"], 3), -(a["score"] or 0)))
     return {"status": "ok" if out else "empty", "rows": out[:12], "total": len(out)}
 
 
-def _generic_table(con: duckdb.DuckDBPyConnection, table: str, period: Period,
-                   order: Iterable[str], labels: dict[str, str], limit: int = 10) -> dict:
+def _generic_table(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    period: Period,
+    order: Iterable[str],
+    labels: dict[str, str],
+    limit: int = 10,
+) -> dict:
     """First rows of an optional per-day table for the period, with Korean column labels."""
     cols = _columns(con, table)
     if not cols:
@@ -458,14 +583,20 @@ def _generic_table(con: duckdb.DuckDBPyConnection, table: str, period: Period,
     if day_col:
         where, params = f"WHERE {day_col}::DATE BETWEEN ? AND ?", [period.start, period.end]
     order_by = [c for c in order if c.split()[0] in cols]
-    sql = (f"SELECT {', '.join(shown)} FROM {table} {where} "
-           + (f"ORDER BY {', '.join(order_by)} " if order_by else "") + f"LIMIT {int(limit)}")
+    sql = (
+        f"SELECT {', '.join(shown)} FROM {table} {where} "
+        + (f"ORDER BY {', '.join(order_by)} " if order_by else "")
+        + f"LIMIT {int(limit)}"
+    )
     df = con.execute(sql, params).df()
     rows = []
     for r in _records(df):
         rows.append([_cell(c, r[c]) for c in shown])
-    return {"status": "ok" if rows else "empty", "header": [labels[c] for c in shown],
-            "rows": rows}
+    return {
+        "status": "ok" if rows else "empty",
+        "header": [labels[c] for c in shown],
+        "rows": rows,
+    }
 
 
 def _cell(col: str, v: object) -> str:
@@ -514,14 +645,27 @@ def _coverage(con: duckdb.DuckDBPyConnection, period: Period) -> dict:
 # the summary in plain Korean
 
 
-def _summary(period: Period, base_days: int, totals: dict, areas: list[dict], districts: dict,
-             alerts: dict, topics: dict, hashtags: dict, responses: dict) -> dict[str, list[str]]:
+def _summary(
+    period: Period,
+    base_days: int,
+    totals: dict,
+    areas: list[dict],
+    districts: dict,
+    alerts: dict,
+    topics: dict,
+    hashtags: dict,
+    responses: dict,
+) -> dict[str, list[str]]:
     when = "이번 주" if period.weekly else "오늘"
     changed, unusual, respond = [], [], []
     per_day = totals["posts"] / period.days
     if base_days:
         ch = _change(per_day, totals["base_avg"])
-        vol = f"하루 평균 {fmt_num(round(per_day))}건" if period.weekly else f"{fmt_num(totals['posts'])}건"
+        vol = (
+            f"하루 평균 {fmt_num(round(per_day))}건"
+            if period.weekly
+            else f"{fmt_num(totals['posts'])}건"
+        )
         changed.append(
             f"{when} 분석된 게시물은 {vol}으로, 지난 {base_days}일 하루 평균({fmt_num(round(totals['base_avg']))}건)"
             f"보다 {_more_less(ch)}."
@@ -541,8 +685,10 @@ def _summary(period: Period, base_days: int, totals: dict, areas: list[dict], di
     # The area whose negative posts grew most against its own baseline.
     if base_days:
         cands = [a for a in areas if a["negative"] >= MIN_POSTS_FOR_SHARE]
+
         def grow(a: dict) -> float:
             return a["neg_per_day"] / max(a["base_neg_avg"] or 0.0, 1.0)
+
         if cands:
             top = max(cands, key=grow)
             g = grow(top)
@@ -557,8 +703,13 @@ def _summary(period: Period, base_days: int, totals: dict, areas: list[dict], di
                     f"가장 많이 언급된 분야는 {biggest['name']}({fmt_num(biggest['posts'])}건, "
                     f"부정 {fmt_pct(biggest['neg_share'])})입니다."
                 )
-        rising = [d for d in districts["rows"] if d["name"] != NO_DISTRICT
-                  and d["posts"] >= MIN_POSTS_FOR_SHARE * period.days and d["neg_delta"] is not None]
+        rising = [
+            d
+            for d in districts["rows"]
+            if d["name"] != NO_DISTRICT
+            and d["posts"] >= MIN_POSTS_FOR_SHARE * period.days
+            and d["neg_delta"] is not None
+        ]
         if rising:
             d = max(rising, key=lambda x: x["neg_delta"])
             if d["neg_delta"] >= 0.10:
@@ -570,16 +721,24 @@ def _summary(period: Period, base_days: int, totals: dict, areas: list[dict], di
     if new_topics:
         unusual.append("새로 떠오른 토픽: " + ", ".join(new_topics[:3]) + ".")
     if hashtags["emerging"]:
-        unusual.append("급증한 해시태그: " + ", ".join(
-            "#" + h["tag"] for h in hashtags["emerging"][:4]) + ".")
+        unusual.append(
+            "급증한 해시태그: " + ", ".join("#" + h["tag"] for h in hashtags["emerging"][:4]) + "."
+        )
     if alerts["status"] == "ok":
         open_alerts = [a for a in alerts["rows"] if a["open"]] or alerts["rows"]
         for a in open_alerts[:3]:
             where = " ".join(x for x in (a["district"], a["area"]) if x)
-            respond.append(f"[경보·{a['severity_ko']}] {a['message'] or (where + ' ' + a['kind'])}")
-    hot = [a for a in areas if a["neg_share"] is not None and a["neg_share"] >= 0.5
-           and a["posts"] >= MIN_POSTS_FOR_SHARE * period.days
-           and (a["neg_delta"] is None or a["neg_delta"] > 0)]
+            respond.append(
+                f"[경보·{a['severity_ko']}] {a['message'] or (where + ' ' + a['kind'])}"
+            )
+    hot = [
+        a
+        for a in areas
+        if a["neg_share"] is not None
+        and a["neg_share"] >= 0.5
+        and a["posts"] >= MIN_POSTS_FOR_SHARE * period.days
+        and (a["neg_delta"] is None or a["neg_delta"] > 0)
+    ]
     for a in hot[:2]:
         respond.append(
             f"{a['name']} 분야는 게시물 절반 이상({fmt_pct(a['neg_share'])})이 부정적입니다. "
@@ -606,49 +765,84 @@ def _more_less(ch: float | None) -> str:
 # signals (issue 7): opinion leaders, official responsiveness, mVoting, coordinated accounts
 
 LEADER_LABELS = {
-    "rank": "순위", "policy_area": "분야", "author_hash": "계정(가명)", "account_type": "유형",
-    "kind": "유형", "followers": "팔로워", "posts": "게시물", "engagement": "반응",
-    "pagerank": "영향력(PageRank)", "influence": "영향력", "score": "점수",
+    "rank": "순위",
+    "policy_area": "분야",
+    "author_hash": "계정(가명)",
+    "account_type": "유형",
+    "kind": "유형",
+    "followers": "팔로워",
+    "posts": "게시물",
+    "engagement": "반응",
+    "pagerank": "영향력(PageRank)",
+    "influence": "영향력",
+    "score": "점수",
 }
 RESPONSE_LABELS = {
-    "account": "공식 계정", "account_name": "공식 계정", "department": "부서",
-    "policy_area": "분야", "mentions": "시민 언급", "citizen_posts": "시민 게시물",
-    "answered": "응답", "answered_share": "응답률", "response_rate": "응답률",
-    "median_response_minutes": "응답 시간 중앙값(분)", "median_minutes": "응답 시간 중앙값(분)",
+    "account": "공식 계정",
+    "account_name": "공식 계정",
+    "department": "부서",
+    "policy_area": "분야",
+    "mentions": "시민 언급",
+    "citizen_posts": "시민 게시물",
+    "answered": "응답",
+    "answered_share": "응답률",
+    "response_rate": "응답률",
+    "median_response_minutes": "응답 시간 중앙값(분)",
+    "median_minutes": "응답 시간 중앙값(분)",
     "median_response_hours": "응답 시간 중앙값(시간)",
 }
 MVOTING_LABELS = {
-    "poll_id": "투표", "question": "질문", "title": "질문", "policy_area": "분야",
-    "votes": "투표 수", "vote_share": "찬성(투표)", "yes_share": "찬성(투표)",
-    "online_posts": "온라인 게시물", "online_positive_share": "긍정(온라인)",
-    "online_negative_share": "부정(온라인)", "online_support": "찬성(온라인)",
-    "disagree": "불일치", "disagreement": "불일치", "gap": "차이",
+    "poll_id": "투표",
+    "question": "질문",
+    "title": "질문",
+    "policy_area": "분야",
+    "votes": "투표 수",
+    "vote_share": "찬성(투표)",
+    "yes_share": "찬성(투표)",
+    "online_posts": "온라인 게시물",
+    "online_positive_share": "긍정(온라인)",
+    "online_negative_share": "부정(온라인)",
+    "online_support": "찬성(온라인)",
+    "disagree": "불일치",
+    "disagreement": "불일치",
+    "gap": "차이",
 }
 COORDINATED_LABELS = {
-    "cluster_id": "묶음", "author_hash": "계정(가명)", "accounts": "계정 수", "posts": "게시물",
-    "reason": "사유", "score": "점수",
+    "cluster_id": "묶음",
+    "author_hash": "계정(가명)",
+    "accounts": "계정 수",
+    "posts": "게시물",
+    "reason": "사유",
+    "score": "점수",
 }
 
 
 def _signals(con: duckdb.DuckDBPyConnection, period: Period) -> dict:
-    leaders = _generic_table(con, "opinion_leaders", period, ("rank", "score DESC"),
-                             LEADER_LABELS)
-    responses = _generic_table(con, "official_responses", period, ("citizen_posts DESC",),
-                               RESPONSE_LABELS)
-    mvoting = _generic_table(con, "mvoting_comparison", period, ("disagree DESC", "votes DESC"),
-                             MVOTING_LABELS)
-    coordinated = _generic_table(con, "coordinated_accounts", period, ("posts DESC",),
-                                 COORDINATED_LABELS)
-    return {"leaders": leaders, "responses": responses, "mvoting": mvoting,
-            "coordinated": coordinated}
+    leaders = _generic_table(con, "opinion_leaders", period, ("rank", "score DESC"), LEADER_LABELS)
+    responses = _generic_table(
+        con, "official_responses", period, ("citizen_posts DESC",), RESPONSE_LABELS
+    )
+    mvoting = _generic_table(
+        con, "mvoting_comparison", period, ("disagree DESC", "votes DESC"), MVOTING_LABELS
+    )
+    coordinated = _generic_table(
+        con, "coordinated_accounts", period, ("posts DESC",), COORDINATED_LABELS
+    )
+    return {
+        "leaders": leaders,
+        "responses": responses,
+        "mvoting": mvoting,
+        "coordinated": coordinated,
+    }
 
 
 # ---------------------------------------------------------------------------------------------
 # rendering
 
 
-def briefing_context(con: duckdb.DuckDBPyConnection, day: dt.date, *,
-                     weekly: bool = False) -> dict[str, object]:
+def briefing_context(
+    con: duckdb.DuckDBPyConnection, day: dt.date, *, weekly: bool = False
+) -> dict[str, object]:
     """Everything the template shows, as plain Python values (charts as data URIs)."""
     period = Period.of(day, weekly=weekly)
     p = period.params()
@@ -659,7 +853,9 @@ def briefing_context(con: duckdb.DuckDBPyConnection, day: dt.date, *,
     neg = sum(a["negative"] for a in areas)
     base_neg = sum((a["base_neg_avg"] or 0) for a in areas) if base_days else None
     totals = {
-        "posts": posts, "negative": neg, "neg_share": _share(neg, posts),
+        "posts": posts,
+        "negative": neg,
+        "neg_share": _share(neg, posts),
         "base_avg": base_posts_avg,
         "base_neg_share": _share(base_neg, base_posts_avg) if base_posts_avg else None,
         "change": _change(posts / period.days, base_posts_avg) if base_days else None,
@@ -667,13 +863,20 @@ def briefing_context(con: duckdb.DuckDBPyConnection, day: dt.date, *,
     }
     totals["neg_delta"] = (
         totals["neg_share"] - totals["base_neg_share"]
-        if totals["neg_share"] is not None and totals["base_neg_share"] is not None else None)
+        if totals["neg_share"] is not None and totals["base_neg_share"] is not None
+        else None
+    )
     ctx: dict[str, object] = {
-        "period": period, "title": ("주간 민심 브리핑" if weekly else "일일 민심 브리핑"),
-        "period_label": period.label, "base_days": base_days, "weekly": weekly,
-        "generated": dt.datetime.now(dt.UTC).astimezone(
-            dt.timezone(dt.timedelta(hours=9))).strftime("%Y-%m-%d %H:%M KST"),
-        "has_data": posts > 0, "totals": totals,
+        "period": period,
+        "title": ("주간 민심 브리핑" if weekly else "일일 민심 브리핑"),
+        "period_label": period.label,
+        "base_days": base_days,
+        "weekly": weekly,
+        "generated": dt.datetime.now(dt.UTC)
+        .astimezone(dt.timezone(dt.timedelta(hours=9)))
+        .strftime("%Y-%m-%d %H:%M KST"),
+        "has_data": posts > 0,
+        "totals": totals,
         "coverage": _coverage(con, period),
     }
     if not posts:
@@ -693,21 +896,24 @@ def briefing_context(con: duckdb.DuckDBPyConnection, day: dt.date, *,
         [a["base_avg"] or 0.0 for a in areas],
         baseline_label=f"지난 {base_days}일 하루 평균" if base_days else "이전 자료 없음",
     )
-    ctx.update({
-        "areas": areas,
-        "area_chart": area_chart,
-        "trend_chart": trend_chart,
-        "area_details": _area_details(con, period, base_days, areas, kw_sent or {}),
-        "districts": districts,
-        "topics": topics,
-        "kw_status": "ok" if kw_sent else ("missing" if kw_sent is None else "empty"),
-        "networks": _networks(con, period, areas, kw_sent or {}),
-        "alerts": alerts,
-        "hashtags": hashtags,
-        "signals": signals,
-        "summary": _summary(period, base_days, totals, areas, districts, alerts, topics,
-                            hashtags, {}),
-    })
+    ctx.update(
+        {
+            "areas": areas,
+            "area_chart": area_chart,
+            "trend_chart": trend_chart,
+            "area_details": _area_details(con, period, base_days, areas, kw_sent or {}),
+            "districts": districts,
+            "topics": topics,
+            "kw_status": "ok" if kw_sent else ("missing" if kw_sent is None else "empty"),
+            "networks": _networks(con, period, areas, kw_sent or {}),
+            "alerts": alerts,
+            "hashtags": hashtags,
+            "signals": signals,
+            "summary": _summary(
+                period, base_days, totals, areas, districts, alerts, topics, hashtags, {}
+            ),
+        }
+    )
     return ctx
 
 
@@ -716,24 +922,33 @@ def _trend_chart(con: duckdb.DuckDBPyConnection, period: Period) -> str | None:
     series = _query(con, "daily_series", period.params())
     if series.empty:
         return None
-    by_day = {pd.Timestamp(d).date(): (int(n), int(neg)) for d, n, neg in
-              zip(series["day"], series["posts"], series["negative"], strict=True)}
+    by_day = {
+        pd.Timestamp(d).date(): (int(n), int(neg))
+        for d, n, neg in zip(series["day"], series["posts"], series["negative"], strict=True)
+    }
     first = min(by_day)
     days = [first + dt.timedelta(days=i) for i in range((period.end - first).days + 1)]
     posts = [by_day.get(d, (0, 0))[0] for d in days]
     shares = [(by_day[d][1] / by_day[d][0]) if by_day.get(d, (0, 0))[0] else 0.0 for d in days]
-    return charts.daily_trend([d.isoformat() for d in days], posts, shares,
-                              [period.start <= d <= period.end for d in days])
+    return charts.daily_trend(
+        [d.isoformat() for d in days],
+        posts,
+        shares,
+        [period.start <= d <= period.end for d in days],
+    )
 
 
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("pipeline.reports", "templates"),
         autoescape=jinja2.select_autoescape(["html", "j2"]),
-        trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
     )
-    env.filters.update(num=fmt_num, pct=fmt_pct, change=fmt_change, pp=fmt_pp,
-                       textcolor=_text_color)
+    env.filters.update(
+        num=fmt_num, pct=fmt_pct, change=fmt_change, pp=fmt_pp, textcolor=_text_color
+    )
     return env
 
 
@@ -753,8 +968,18 @@ def font_face_css(text: str) -> str:
     opts.desubroutinize = True
     opts.name_IDs = ["*"]
     opts.notdef_outline = True
-    opts.drop_tables += ["kern", "hdmx", "LTSH", "VDMX", "DSIG", "TSI0", "TSI1", "TSI2", "TSI3",
-                         "TSI5"]
+    opts.drop_tables += [
+        "kern",
+        "hdmx",
+        "LTSH",
+        "VDMX",
+        "DSIG",
+        "TSI0",
+        "TSI1",
+        "TSI2",
+        "TSI3",
+        "TSI5",
+    ]
     sub = subset.Subsetter(opts)
     sub.populate(text="".join(sorted(chars)))
     sub.subset(font)
@@ -762,15 +987,18 @@ def font_face_css(text: str) -> str:
     buf = io.BytesIO()
     font.save(buf)
     b64 = base64.b64encode(buf.getvalue()).decode("ascii")
-    return ("@font-face { font-family: 'NanumGothic'; font-style: normal; font-weight: 400; "
-            f"font-display: block; src: url(data:font/woff;base64,{b64}) format('woff'); }}")
+    return (
+        "@font-face { font-family: 'NanumGothic'; font-style: normal; font-weight: 400; "
+        f"font-display: block; src: url(data:font/woff;base64,{b64}) format('woff'); }}"
+    )
 
 
 def render_html(ctx: dict[str, object]) -> str:
     """The briefing page for a context from `briefing_context`, with the font embedded."""
     page = _environment().get_template("briefing.html.j2").render(**ctx)
-    visible = html.unescape(re.sub(r"<[^>]+>", " ", re.sub(
-        r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)))
+    visible = html.unescape(
+        re.sub(r"<[^>]+>", " ", re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.DOTALL))
+    )
     return page.replace(FONT_PLACEHOLDER, font_face_css(visible), 1)
 
 
@@ -783,9 +1011,18 @@ def find_chromium() -> str | None:
 
 
 def chromium_args(binary: str, profile: Path) -> list[str]:
-    return [binary, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--disable-dev-shm-usage", f"--user-data-dir={profile}"]
+    return [
+        binary,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile}",
+    ]
 
 
 def print_pdf(html_path: Path, pdf_path: Path, *, timeout: float = 90.0) -> bool:
@@ -796,19 +1033,23 @@ def print_pdf(html_path: Path, pdf_path: Path, *, timeout: float = 90.0) -> bool
         return False
     with tempfile.TemporaryDirectory(prefix="minsim-chromium-") as profile:
         args = chromium_args(binary, Path(profile)) + [
-            "--no-pdf-header-footer", "--virtual-time-budget=5000",
-            f"--print-to-pdf={pdf_path}", html_path.resolve().as_uri(),
+            "--no-pdf-header-footer",
+            "--virtual-time-budget=5000",
+            f"--print-to-pdf={pdf_path}",
+            html_path.resolve().as_uri(),
         ]
         try:
-            proc = subprocess.run(args, capture_output=True, text=True, timeout=timeout,
-                                  check=False)
+            proc = subprocess.run(
+                args, capture_output=True, text=True, timeout=timeout, check=False
+            )
         except (subprocess.TimeoutExpired, OSError) as exc:
             log.warning("chromium could not print %s: %s", html_path, exc)
             return False
     if proc.returncode != 0 or not pdf_path.is_file() or pdf_path.stat().st_size == 0:
         tail = (proc.stderr or "").strip().splitlines()[-1:] or [""]
-        log.warning("chromium failed to print %s (exit %s): %s", html_path, proc.returncode,
-                    tail[0])
+        log.warning(
+            "chromium failed to print %s (exit %s): %s", html_path, proc.returncode, tail[0]
+        )
         return False
     return True
 

@@ -33,7 +33,7 @@ def korean_font_path() -> Path:
     spec = importlib.util.find_spec("koreanize_matplotlib")
     if spec is None or not spec.submodule_search_locations:
         raise FileNotFoundError("koreanize-matplotlib is not installed (it ships NanumGothic)")
-    path = Path(list(spec.submodule_search_locations)[0]) / "fonts" / "NanumGothic.ttf"
+    path = Path(next(iter(spec.submodule_search_locations))) / "fonts" / "NanumGothic.ttf"
     if not path.is_file():
         raise FileNotFoundError(f"NanumGothic.ttf not found at {path}")
     font_manager.fontManager.addfont(str(path))
@@ -84,18 +84,36 @@ def area_sentiment_bars(
         ):
             ax.barh(ys, vals, left=left, color=color, label=name, height=0.62)
             left = [a + b for a, b in zip(left, vals, strict=True)]
-        ax.scatter(baseline, ys, marker="|", s=260, linewidths=2.2, color=BASE_COLOR,
-                   label=baseline_label, zorder=3)
+        ax.scatter(
+            baseline,
+            ys,
+            marker="|",
+            s=260,
+            linewidths=2.2,
+            color=BASE_COLOR,
+            label=baseline_label,
+            zorder=3,
+        )
         ax.set_yticks(ys, labels)
         ax.set_xlabel("게시물 수")
-        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, ncols=4,
-                  handlelength=1.2, columnspacing=1.0)
+        ax.legend(
+            loc="lower center",
+            bbox_to_anchor=(0.5, 1.0),
+            frameon=False,
+            ncols=4,
+            handlelength=1.2,
+            columnspacing=1.0,
+        )
         ax.grid(axis="x", alpha=0.3)
         return _svg_uri(fig)
 
 
-def daily_trend(days: Sequence[str], posts: Sequence[int], negative_share: Sequence[float],
-                highlight: Sequence[bool]) -> str:
+def daily_trend(
+    days: Sequence[str],
+    posts: Sequence[int],
+    negative_share: Sequence[float],
+    highlight: Sequence[bool],
+) -> str:
     """Daily volume (bars; the reported period highlighted) and the negative share (line)."""
     with matplotlib.rc_context(_rc()):
         fig = Figure(figsize=(5.6, 3.0))
@@ -107,7 +125,9 @@ def daily_trend(days: Sequence[str], posts: Sequence[int], negative_share: Seque
         step = max(1, math.ceil(len(days) / 7))
         ax.set_xticks(xs[::step], [d[5:] for d in days][::step])
         ax2 = ax.twinx()
-        ax2.plot(xs, [s * 100 for s in negative_share], color=NEG_COLOR, marker="o", lw=1.8, ms=3.5)
+        ax2.plot(
+            xs, [s * 100 for s in negative_share], color=NEG_COLOR, marker="o", lw=1.8, ms=3.5
+        )
         ax2.set_ylabel("부정 비율 (%)", color=NEG_COLOR)
         ax2.set_ylim(0, max(60.0, max((s * 100 for s in negative_share), default=0) * 1.15))
         ax2.spines["right"].set_visible(True)
@@ -115,8 +135,13 @@ def daily_trend(days: Sequence[str], posts: Sequence[int], negative_share: Seque
         return _svg_uri(fig)
 
 
-def keyword_network(edges: Sequence[tuple[str, str, float]], *, title: str,
-                    negative: Sequence[str] = (), positive: Sequence[str] = ()) -> str:
+def keyword_network(
+    edges: Sequence[tuple[str, str, float]],
+    *,
+    title: str,
+    negative: Sequence[str] = (),
+    positive: Sequence[str] = (),
+) -> str:
     """Co-occurrence network of keywords; node colour shows whether a word leans 부정/긍정."""
     import networkx as nx
 
@@ -136,14 +161,27 @@ def keyword_network(edges: Sequence[tuple[str, str, float]], *, title: str,
         wmax = max(d["weight"] for _, _, d in graph.edges(data=True)) or 1.0
         for a, b, d in graph.edges(data=True):
             (x1, y1), (x2, y2) = pos_xy[a], pos_xy[b]
-            ax.plot([x1, x2], [y1, y2], color="#888888", alpha=0.55,
-                    lw=0.6 + 3.0 * d["weight"] / wmax, zorder=1)
+            ax.plot(
+                [x1, x2],
+                [y1, y2],
+                color="#888888",
+                alpha=0.55,
+                lw=0.6 + 3.0 * d["weight"] / wmax,
+                zorder=1,
+            )
         strength = dict(graph.degree(weight="weight"))
         smax = max(strength.values()) or 1.0
         for node, (x, y) in pos_xy.items():
             color = NEG_COLOR if node in neg else POS_COLOR if node in pos else "#9e9ac8"
-            ax.scatter([x], [y], s=120 + 700 * strength[node] / smax, color=color, alpha=0.85,
-                       zorder=2, edgecolors="white")
+            ax.scatter(
+                [x],
+                [y],
+                s=120 + 700 * strength[node] / smax,
+                color=color,
+                alpha=0.85,
+                zorder=2,
+                edgecolors="white",
+            )
             ax.text(x, y, node, ha="center", va="center", fontsize=9, zorder=3)
         ax.margins(0.12)
         return _svg_uri(fig)

@@ -19,7 +19,7 @@ _PRIME = np.uint64((1 << 61) - 1)
 class DedupParams:
     num_perm: int = 32
     bands: int = 8
-    threshold: float = 0.8
+    threshold: float = 0.7
     shingle: int = 3
     min_chars: int = 12
     seed: int = 7
@@ -120,6 +120,8 @@ def link_duplicates(
             for i in range(params.bands):
                 bands.setdefault((i, sig[i * rows : (i + 1) * rows].tobytes()), []).append(post_id)
 
-    out["duplicate_of"] = [result.get(p, (None, None))[0] for p in out["post_id"]]
-    out["duplicate_kind"] = [result.get(p, (None, None))[1] for p in out["post_id"]]
+    out["duplicate_of"] = pd.Series([result.get(p, (None, None))[0] for p in out["post_id"]],
+                                    index=out.index, dtype=object)
+    out["duplicate_kind"] = pd.Series([result.get(p, (None, None))[1] for p in out["post_id"]],
+                                      index=out.index, dtype=object)
     return out

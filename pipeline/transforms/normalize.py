@@ -147,7 +147,7 @@ def posts_clean(
             reject(rec, "row is not an object", str(d))
             continue
         try:
-            fields = {f: _as_str(d.get(f)) for f in STRING_FIELDS if f != "created_at"}
+            fields = {f: _as_str(d.get(f)) for f in STRING_FIELDS if f not in ("created_at", "text")}
         except TypeError as exc:
             reject(rec, f"a text field has the wrong type ({exc})", d)
             continue

@@ -16,24 +16,68 @@ from pipeline.schema import DISTRICTS, NO_DISTRICT, POLICY_AREAS
 from pipeline.storage import warehouse
 
 AREA_WORDS: dict[str, list[str]] = {
-    "transport_urban": ["지하철", "버스", "따릉이", "주차", "재개발", "모아타운", "기후동행카드", "배차간격"],
+    "transport_urban": [
+        "지하철",
+        "버스",
+        "따릉이",
+        "주차",
+        "재개발",
+        "모아타운",
+        "기후동행카드",
+        "배차간격",
+    ],
     "safety_environment": ["미세먼지", "쓰레기", "소음", "공원", "침수", "화재", "폭염", "재활용"],
     "health_welfare": ["병원", "어르신", "돌봄", "장애인", "복지관", "보건소", "저출산", "의료"],
-    "education_childcare": ["어린이집", "서울런", "학교", "보육", "청소년", "방과후", "유치원", "학원"],
+    "education_childcare": [
+        "어린이집",
+        "서울런",
+        "학교",
+        "보육",
+        "청소년",
+        "방과후",
+        "유치원",
+        "학원",
+    ],
     "economy_jobs": ["일자리", "소상공인", "전통시장", "물가", "창업", "청년", "임대료", "상권"],
     "culture_sports": ["축제", "공연", "한강", "도서관", "체육관", "관광", "전시", "불꽃축제"],
     "administration": ["민원", "공무원", "세금", "주민참여", "120다산콜", "행정", "예산", "시장"],
     "rights_equality": ["인권", "차별", "성평등", "이주민", "장애인권", "혐오", "평등", "노동권"],
-    "animals": ["반려견", "유기견", "길고양이", "동물병원", "산책로", "입양", "반려동물", "동물등록"],
+    "animals": [
+        "반려견",
+        "유기견",
+        "길고양이",
+        "동물병원",
+        "산책로",
+        "입양",
+        "반려동물",
+        "동물등록",
+    ],
     "other": ["외교", "국방", "농산물", "날씨", "연휴", "선거", "뉴스", "기타"],
 }
 SUB_ISSUES = {
     "transport_urban": ["subway", "bus", "bike", "housing"],
     "safety_environment": ["air", "waste", "noise"],
 }
-NEG = ["너무 불편해요 ㅠㅠ", "언제 고쳐지나요?", "진짜 화나네요", "대책이 없네요", "민원 넣어도 답이 없음"]
-NEU = ["관련 소식 공유합니다", "오늘 발표가 있었네요", "자세한 내용은 링크 참고", "일정 안내입니다"]
-POS = ["정말 좋아졌어요 👍", "감사합니다!", "덕분에 편해졌네요 ㅋㅋ", "칭찬합니다", "잘하고 있네요"]
+NEG = [
+    "너무 불편해요 ㅠㅠ",
+    "언제 고쳐지나요?",
+    "진짜 화나네요",
+    "대책이 없네요",
+    "민원 넣어도 답이 없음",
+]
+NEU = [
+    "관련 소식 공유합니다",
+    "오늘 발표가 있었네요",
+    "자세한 내용은 링크 참고",
+    "일정 안내입니다",
+]
+POS = [
+    "정말 좋아졌어요 👍",
+    "감사합니다!",
+    "덕분에 편해졌네요 ㅋㅋ",
+    "칭찬합니다",
+    "잘하고 있네요",
+]
 CHANNELS = ["x", "news", "blog", "petition", "mvoting"]
 HASHTAGS = ["서울시", "따릉이", "미세먼지", "기후동행카드", "한강", "서울런", "모아타운", "지하철"]
 
@@ -66,10 +110,35 @@ def _posts_for_day(rng: np.random.Generator, day: dt.date, n: int, spike: bool) 
         tags = [HASHTAGS[i % len(HASHTAGS)]]
         if spike and i < max(n // 6, 5):
             tags = ["지하철운행중단", "강남역"]
-        rows.append((f"{channel[i]}:{day:%Y%m%d}{i:06d}", channel[i], f"{day:%Y%m%d}{i:06d}",
-                     created[i], text, tags, kw, d, area[i], sentiment[i]))
-    df = pd.DataFrame(rows, columns=["post_id", "channel", "source_id", "created_at", "text",
-                                     "hashtags", "keywords", "district", "policy_area", "sentiment"])
+        rows.append(
+            (
+                f"{channel[i]}:{day:%Y%m%d}{i:06d}",
+                channel[i],
+                f"{day:%Y%m%d}{i:06d}",
+                created[i],
+                text,
+                tags,
+                kw,
+                d,
+                area[i],
+                sentiment[i],
+            )
+        )
+    df = pd.DataFrame(
+        rows,
+        columns=[
+            "post_id",
+            "channel",
+            "source_id",
+            "created_at",
+            "text",
+            "hashtags",
+            "keywords",
+            "district",
+            "policy_area",
+            "sentiment",
+        ],
+    )
     df["day"] = day
     df["text_norm"] = df["text"]
     df["text_key"] = df["text"]
@@ -104,7 +173,12 @@ def _area_p(k: int) -> list[float]:
 
 
 def build_sample_warehouse(
-    path: Path, *, days: int = 10, posts_per_day: int = 300, end: dt.date | None = None, seed: int = 7
+    path: Path,
+    *,
+    days: int = 10,
+    posts_per_day: int = 300,
+    end: dt.date | None = None,
+    seed: int = 7,
 ) -> dt.date:
     """Fill a fresh warehouse at `path`; returns the last day (the one with the planted spike)."""
     end = end or dt.date(2026, 3, 16)
@@ -127,19 +201,42 @@ def _write_day(con, rng: np.random.Generator, day: dt.date, df: pd.DataFrame) ->
     warehouse.insert_rows(con, "post_nlp", df)
     start = pd.Timestamp(day, tz="Asia/Seoul")
     n_quar = 3
-    warehouse.insert_rows(con, "pipeline_runs", pd.DataFrame([{
-        "run_id": run_id, "stage": "ingest", "started_at": start + pd.Timedelta(hours=23),
-        "finished_at": start + pd.Timedelta(hours=23, minutes=1), "status": "success",
-        "read": len(df) + n_quar, "stored": int(df["duplicate_of"].isna().sum()),
-        "duplicates": int(df["duplicate_of"].notna().sum()), "quarantined": n_quar,
-        "source": "simulator", "window_start": start, "window_end": start + pd.Timedelta(days=1),
-    }]))
-    warehouse.insert_rows(con, "quarantine", pd.DataFrame({
-        "run_id": [run_id] * n_quar, "source": ["simulator"] * n_quar, "line_no": [1, 2, 3],
-        "payload": ['{"id": "x"}', "{bad json", '{"id": "y", "text": ""}'],
-        "reason": ["missing created_at", "malformed JSON", "empty text"],
-        "quarantined_at": [start + pd.Timedelta(hours=23)] * n_quar,
-    }))
+    warehouse.insert_rows(
+        con,
+        "pipeline_runs",
+        pd.DataFrame(
+            [
+                {
+                    "run_id": run_id,
+                    "stage": "ingest",
+                    "started_at": start + pd.Timedelta(hours=23),
+                    "finished_at": start + pd.Timedelta(hours=23, minutes=1),
+                    "status": "success",
+                    "read": len(df) + n_quar,
+                    "stored": int(df["duplicate_of"].isna().sum()),
+                    "duplicates": int(df["duplicate_of"].notna().sum()),
+                    "quarantined": n_quar,
+                    "source": "simulator",
+                    "window_start": start,
+                    "window_end": start + pd.Timedelta(days=1),
+                }
+            ]
+        ),
+    )
+    warehouse.insert_rows(
+        con,
+        "quarantine",
+        pd.DataFrame(
+            {
+                "run_id": [run_id] * n_quar,
+                "source": ["simulator"] * n_quar,
+                "line_no": [1, 2, 3],
+                "payload": ['{"id": "x"}', "{bad json", '{"id": "y", "text": ""}'],
+                "reason": ["missing created_at", "malformed JSON", "empty text"],
+                "quarantined_at": [start + pd.Timedelta(hours=23)] * n_quar,
+            }
+        ),
+    )
     clean = df[df["duplicate_of"].isna()].copy()
     clean["district"] = clean["district"].fillna(NO_DISTRICT)
     od = (
@@ -149,8 +246,13 @@ def _write_day(con, rng: np.random.Generator, day: dt.date, df: pd.DataFrame) ->
             positive=clean["sentiment"].eq("positive").astype(int),
         )
         .groupby(["day", "policy_area", "district", "channel"], as_index=False)
-        .agg(posts=("post_id", "size"), negative=("negative", "sum"), neutral=("neutral", "sum"),
-             positive=("positive", "sum"), mean_score=("sentiment_score", "mean"))
+        .agg(
+            posts=("post_id", "size"),
+            negative=("negative", "sum"),
+            neutral=("neutral", "sum"),
+            positive=("positive", "sum"),
+            mean_score=("sentiment_score", "mean"),
+        )
     )
     od["excluded"] = 0
     warehouse.insert_rows(con, "opinion_daily", od)
@@ -163,12 +265,19 @@ def _write_topics(con, day: dt.date, clean: pd.DataFrame) -> None:
     for i, (area, g) in enumerate(clean.groupby("policy_area")):
         kws = pd.Series([k for ks in g["keywords"] for k in ks]).value_counts().head(5)
         tid = f"{day:%Y%m%d}-{i}"
-        rows.append({
-            "day": day, "topic_id": tid, "label": " · ".join(kws.index[:3]),
-            "keywords": list(kws.index), "weights": [float(v) for v in kws.values],
-            "n_posts": len(g), "representative_post_ids": list(g["post_id"].head(2)),
-            "emerging": "운행중단" in kws.index, "first_seen": day,
-        })
+        rows.append(
+            {
+                "day": day,
+                "topic_id": tid,
+                "label": " · ".join(kws.index[:3]),
+                "keywords": list(kws.index),
+                "weights": [float(v) for v in kws.values],
+                "n_posts": len(g),
+                "representative_post_ids": list(g["post_id"].head(2)),
+                "emerging": "운행중단" in kws.index,
+                "first_seen": day,
+            }
+        )
         links += [{"day": day, "post_id": p, "topic_id": tid, "weight": 1.0} for p in g["post_id"]]
     warehouse.insert_rows(con, "topics", pd.DataFrame(rows))
     warehouse.insert_rows(con, "post_topics", pd.DataFrame(links))
@@ -181,8 +290,17 @@ def _write_keywords(con, day: dt.date, clean: pd.DataFrame) -> None:
             sub = g[g["sentiment"] == pol]
             counts = pd.Series([k for kw in sub["keywords"] for k in kw]).value_counts().head(8)
             for r, (k, c) in enumerate(counts.items(), 1):
-                ks.append({"day": day, "policy_area": area, "polarity": pol, "keyword": k,
-                           "count": int(c), "score": float(c) / max(len(sub), 1), "rank": r})
+                ks.append(
+                    {
+                        "day": day,
+                        "policy_area": area,
+                        "polarity": pol,
+                        "keyword": k,
+                        "count": int(c),
+                        "score": float(c) / max(len(sub), 1),
+                        "rank": r,
+                    }
+                )
         pairs: dict[tuple[str, str], int] = {}
         for kw in g["keywords"]:
             s = sorted(set(kw))
@@ -190,7 +308,15 @@ def _write_keywords(con, day: dt.date, clean: pd.DataFrame) -> None:
                 for b in range(a + 1, len(s)):
                     pairs[(s[a], s[b])] = pairs.get((s[a], s[b]), 0) + 1
         for (a, b), w in sorted(pairs.items(), key=lambda x: -x[1])[:20]:
-            kl.append({"day": day, "policy_area": area, "source": a, "target": b,
-                       "weight": w, "npmi": 0.3})
+            kl.append(
+                {
+                    "day": day,
+                    "policy_area": area,
+                    "source": a,
+                    "target": b,
+                    "weight": w,
+                    "npmi": 0.3,
+                }
+            )
     warehouse.insert_rows(con, "keyword_sentiment", pd.DataFrame(ks))
     warehouse.insert_rows(con, "keyword_links", pd.DataFrame(kl))

@@ -55,10 +55,22 @@ def _render(path: Path, day: dt.date, out: Path, **kw: object) -> str:
 
 
 def test_sections_an_official_reads(daily_html: str) -> None:
-    for heading in ("한눈에 보기", "무엇이 달라졌나", "특이 사항", "대응이 필요한 사항",
-                    "정책 분야별 언급량과 감성", "자치구별 여론", "토픽", "연관어 네트워크",
-                    "새로 떠오른 해시태그", "오피니언 리더", "공식 계정 응답", "엠보팅", "수집 현황",
-                    "대표 게시물"):
+    for heading in (
+        "한눈에 보기",
+        "무엇이 달라졌나",
+        "특이 사항",
+        "대응이 필요한 사항",
+        "정책 분야별 언급량과 감성",
+        "자치구별 여론",
+        "토픽",
+        "연관어 네트워크",
+        "새로 떠오른 해시태그",
+        "오피니언 리더",
+        "공식 계정 응답",
+        "엠보팅",
+        "수집 현황",
+        "대표 게시물",
+    ):
         assert heading in daily_html, heading
     # every policy area with posts has its section, in Korean
     for name in ("교통·도시", "안전·환경", "반려동물"):
@@ -88,9 +100,12 @@ def test_self_contained(daily_html: str) -> None:
     assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", daily_html)
     assert "@import" not in daily_html and "url(http" not in daily_html
     assert "src: url(data:font/woff;base64," in daily_html
-    assert '"Malgun Gothic", "Apple SD Gothic Neo", "NanumGothic", "Noto Sans CJK KR"' in daily_html
-    charts = re.findall(r'<img class="chart" data-chart="[a-z]+" src="data:image/svg\+xml;base64,',
-                        daily_html)
+    assert (
+        '"Malgun Gothic", "Apple SD Gothic Neo", "NanumGothic", "Noto Sans CJK KR"' in daily_html
+    )
+    charts = re.findall(
+        r'<img class="chart" data-chart="[a-z]+" src="data:image/svg\+xml;base64,', daily_html
+    )
     assert len(charts) >= 4
     assert '<meta name="viewport"' in daily_html
 
@@ -101,7 +116,9 @@ def test_representative_posts_are_masked(sample: tuple[Path, dt.date], tmp_path:
     con.execute(
         "UPDATE posts SET text = text || ' 연락 010-1234-5678 hong@example.com 900101-1234567',"
         " likes = 100000 WHERE post_id = (SELECT min(post_id) FROM posts WHERE day = ? "
-        " AND duplicate_of IS NULL)", [sample[1]])
+        " AND duplicate_of IS NULL)",
+        [sample[1]],
+    )
     con.close()
     page = _render(path, sample[1], tmp_path / "out")
     assert "010-1234-5678" not in page and "hong@example.com" not in page
@@ -139,8 +156,13 @@ def test_missing_optional_tables(sample: tuple[Path, dt.date], tmp_path: Path) -
     con = warehouse.connect(path)
     for table in ("post_topics", "topics", "keyword_links", "keyword_sentiment"):
         con.execute(f"DROP TABLE {table}")
-    for table in ("alerts", "opinion_leaders", "official_responses", "mvoting_comparison",
-                  "coordinated_accounts"):
+    for table in (
+        "alerts",
+        "opinion_leaders",
+        "official_responses",
+        "mvoting_comparison",
+        "coordinated_accounts",
+    ):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     con.close()
     page = _render(path, sample[1], tmp_path / "out")
@@ -159,18 +181,36 @@ def test_alerts_come_first(sample: tuple[Path, dt.date], tmp_path: Path) -> None
         "CREATE TABLE IF NOT EXISTS alerts (alert_id VARCHAR, detected_at TIMESTAMPTZ, "
         "bucket TIMESTAMPTZ, kind VARCHAR, policy_area VARCHAR, district VARCHAR, key VARCHAR, "
         "observed BIGINT, expected DOUBLE, score DOUBLE, severity VARCHAR, "
-        "sample_post_ids VARCHAR[], status VARCHAR, message_ko VARCHAR)")
-    sample_id = con.execute(
-        "SELECT min(post_id) FROM posts WHERE day = ?", [day]).fetchall()[0][0]
+        "sample_post_ids VARCHAR[], status VARCHAR, message_ko VARCHAR)"
+    )
+    sample_id = con.execute("SELECT min(post_id) FROM posts WHERE day = ?", [day]).fetchall()[0][0]
     at = pd.Timestamp(day, tz="Asia/Seoul") + pd.Timedelta(hours=8)
-    warehouse.insert_rows(con, "alerts", pd.DataFrame([{
-        "alert_id": "a1", "detected_at": at, "bucket": at, "last_bucket": at,
-        "kind": "negativity_spike", "series_kind": "area_district_negative",
-        "policy_area": "transport_urban", "district": "강남구", "key": "transport_urban|강남구",
-        "observed": 40, "expected": 3.5, "score": 20.0, "severity": "high",
-        "sample_post_ids": [sample_id], "status": "open",
-        "message_ko": "강남구 교통·도시 부정 여론 급증 (관측 40건, 예상 3.5건)",
-    }]))
+    warehouse.insert_rows(
+        con,
+        "alerts",
+        pd.DataFrame(
+            [
+                {
+                    "alert_id": "a1",
+                    "detected_at": at,
+                    "bucket": at,
+                    "last_bucket": at,
+                    "kind": "negativity_spike",
+                    "series_kind": "area_district_negative",
+                    "policy_area": "transport_urban",
+                    "district": "강남구",
+                    "key": "transport_urban|강남구",
+                    "observed": 40,
+                    "expected": 3.5,
+                    "score": 20.0,
+                    "severity": "high",
+                    "sample_post_ids": [sample_id],
+                    "status": "open",
+                    "message_ko": "강남구 교통·도시 부정 여론 급증 (관측 40건, 예상 3.5건)",
+                }
+            ]
+        ),
+    )
     con.close()
     page = _render(path, day, tmp_path / "out")
     assert 'id="alerts"' in page
@@ -179,9 +219,12 @@ def test_alerts_come_first(sample: tuple[Path, dt.date], tmp_path: Path) -> None
     assert "강남구 교통·도시 부정 여론 급증" in respond
 
 
-def test_pdf_skipped_without_chromium(sample: tuple[Path, dt.date], tmp_path: Path,
-                                      monkeypatch: pytest.MonkeyPatch,
-                                      caplog: pytest.LogCaptureFixture) -> None:
+def test_pdf_skipped_without_chromium(
+    sample: tuple[Path, dt.date],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     monkeypatch.setattr(briefing, "find_chromium", lambda: None)
     con = warehouse.connect(sample[0], read_only=True)
     try:
@@ -201,4 +244,7 @@ def test_formatting_helpers() -> None:
     assert briefing.korean_date(dt.date(2026, 3, 16)) == "2026년 3월 16일 (월)"
     p = Period.of(dt.date(2026, 3, 16), weekly=True)
     assert (p.start, p.base_start, p.base_end) == (
-        dt.date(2026, 3, 10), dt.date(2026, 3, 3), dt.date(2026, 3, 9))
+        dt.date(2026, 3, 10),
+        dt.date(2026, 3, 3),
+        dt.date(2026, 3, 9),
+    )

@@ -58,8 +58,9 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     con = warehouse.connect(root / "warehouse.duckdb", read_only=True)
     try:
         out = render_briefing(con, day, root / "reports", pdf=True)
-        out["weekly_html"] = render_briefing(con, day, root / "reports", weekly=True,
-                                             pdf=False)["html"]
+        out["weekly_html"] = render_briefing(con, day, root / "reports", weekly=True, pdf=False)[
+            "html"
+        ]
     finally:
         con.close()
     return out
@@ -87,7 +88,10 @@ def font_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 def _chromium(tmp: Path, env: dict[str, str], *extra: str) -> subprocess.CompletedProcess[str]:
     profile = tmp / f"profile-{len(list(tmp.glob('profile-*')))}"
     args = chromium_args(str(CHROMIUM), profile) + [
-        "--enable-logging=stderr", "--v=0", "--hide-scrollbars", "--virtual-time-budget=10000",
+        "--enable-logging=stderr",
+        "--v=0",
+        "--hide-scrollbars",
+        "--virtual-time-budget=10000",
         *extra,
     ]
     return subprocess.run(args, capture_output=True, text=True, timeout=120, env=env, check=False)
@@ -113,7 +117,10 @@ def _png_size(path: Path) -> tuple[int, int]:
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 @pytest.mark.parametrize("edition", ["html", "weekly_html"])
 def test_briefing_renders_in_chromium(
-    rendered: dict[str, Path], font_env: dict[str, str], tmp_path: Path, viewport: str,
+    rendered: dict[str, Path],
+    font_env: dict[str, str],
+    tmp_path: Path,
+    viewport: str,
     edition: str,
 ) -> None:
     width, height = VIEWPORTS[viewport]
@@ -123,8 +130,9 @@ def test_briefing_renders_in_chromium(
     window = f"--window-size={max(width, 500)},{height}"
 
     shot = tmp_path / f"{edition}-{viewport}.png"
-    dump = _chromium(tmp_path, font_env, window, "--dump-dom", f"--screenshot={shot}",
-                     harness.as_uri())
+    dump = _chromium(
+        tmp_path, font_env, window, "--dump-dom", f"--screenshot={shot}", harness.as_uri()
+    )
     assert dump.returncode == 0, dump.stderr[-2000:]
     attrs = _html_attrs(dump.stdout)
     assert attrs.get("selfcheck") == "done", f"the page's self-check did not run: {attrs}"
@@ -143,7 +151,8 @@ def test_briefing_renders_in_chromium(
 
     assert int(attrs["inner-width"]) == width, attrs
     assert attrs["overflow"] == "no", (
-        f"horizontal overflow at {viewport}: scrollWidth {attrs['scroll-width']} > {width}")
+        f"horizontal overflow at {viewport}: scrollWidth {attrs['scroll-width']} > {width}"
+    )
 
     assert shot.is_file(), dump.stderr[-2000:]
     assert _png_size(shot) == (max(width, 500), height)
@@ -169,8 +178,9 @@ def test_empty_day_renders_in_chromium(tmp_path: Path, font_env: dict[str, str])
     finally:
         con.close()
     assert "pdf" in out and out["pdf"].stat().st_size > 0
-    dump = _chromium(tmp_path, font_env, "--window-size=1280,1000", "--dump-dom",
-                     out["html"].as_uri())
+    dump = _chromium(
+        tmp_path, font_env, "--window-size=1280,1000", "--dump-dom", out["html"].as_uri()
+    )
     attrs = _html_attrs(dump.stdout)
     assert attrs["selfcheck"] == "done" and attrs["errors"] == ""
     assert attrs["korean-font"] == "loaded"

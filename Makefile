@@ -1,0 +1,51 @@
+# Minsim: `make demo` and `make test` install everything they need, from nothing.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+APT_PACKAGES := chromium fonts-nanum
+export UV_PYTHON ?= 3.11
+
+.PHONY: help uv system-deps install install-all demo test eval bench lint clean
+
+help:
+	@echo "make demo   install, simulate 14 days, run the pipeline, render the briefing"
+	@echo "make test   install everything (incl. Airflow, konlpy) and run the test suite"
+	@echo "make eval   accuracy figures (needs ../shared/data)   make bench   speed figures"
+
+uv:
+	@command -v uv >/dev/null 2>&1 || [ -x "$(UV)" ] || python3 -m pip install --quiet uv
+
+# Chromium renders the PDF briefing and runs the browser test; fonts-nanum is a Korean font.
+system-deps:
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi nanum \
+	    || ! command -v java >/dev/null 2>&1; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "installing $(APT_PACKAGES) (apt)"; \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      $(APT_PACKAGES) $$(command -v java >/dev/null || echo default-jre-headless) >/dev/null; \
+	  else echo "warning: install $(APT_PACKAGES) for the PDF briefing and browser test"; fi; \
+	fi
+
+install: uv
+	@$(UV) sync --quiet --frozen
+
+install-all: uv system-deps
+	@$(UV) sync --quiet --frozen --all-extras
+
+demo: install system-deps
+	@$(UV) run minsim demo
+
+test: install-all
+	@$(UV) run pytest -q
+
+eval: install-all
+	@$(UV) run python scripts/eval_all.py
+
+bench: install-all
+	@$(UV) run python scripts/bench.py
+
+lint: install-all
+	@$(UV) run ruff check pipeline dags tests scripts
+
+clean:
+	rm -rf .venv .pytest_cache data/warehouse.duckdb data/reports

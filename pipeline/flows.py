@@ -1,0 +1,891 @@
+"""The stages of Minsim: read -> transform -> validate -> write. The one place I/O meets logic.
+
+The CLI, the Airflow DAGs and the notebooks call these functions, so there is one code path.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pandas as pd
+
+from pipeline.config import Settings
+from pipeline.schema import SEOUL_TZ
+from pipeline.storage import warehouse as wh
+from pipeline.transforms.dedup import link_duplicates
+from pipeline.transforms.normalize import Record, posts_clean
+from pipeline.validation.suites import validate_table
+
+log = logging.getLogger(__name__)
+SEOUL = ZoneInfo(SEOUL_TZ)
+Progress = Callable[[str, int, int], None]
+
+
+def _noop(stage: str, done: int, total: int) -> None:
+    return None
+
+
+@dataclass
+class RunSummary:
+    """Counts of one stage run; for ingest `read = stored + duplicates + quarantined`."""
+
+    run_id: str
+    stage: str
+    source: str
+    read: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    status: str = "success"
+    message: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def line(self) -> str:
+        return (f"read={self.read} stored={self.stored} duplicates={self.duplicates} "
+                f"quarantined={self.quarantined}")
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def day_window(day: date) -> tuple[datetime, datetime]:
+    start = datetime(day.year, day.month, day.day, tzinfo=SEOUL)
+    return start, start + timedelta(days=1)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _record_run(con: duckdb.DuckDBPyConnection, s: RunSummary, started: datetime,
+                window: tuple[datetime, datetime] | None = None) -> None:
+    row = pd.DataFrame([{
+        "run_id": s.run_id, "stage": s.stage, "started_at": started, "finished_at": _now(),
+        "status": s.status, "read": s.read, "stored": s.stored, "duplicates": s.duplicates,
+        "quarantined": s.quarantined, "source": s.source,
+        "window_start": window[0] if window else None, "window_end": window[1] if window else None,
+        "message": s.message[:2000],
+    }])
+    wh.upsert_rows(con, "pipeline_runs", row)
+
+
+# --------------------------------------------------------------------------------------------
+# Ingest
+# --------------------------------------------------------------------------------------------
+
+def _previous_posts(con: duckdb.DuckDBPyConnection, posts: pd.DataFrame) -> pd.DataFrame:
+    """Stored posts a new batch may duplicate: the day before its first post up to its last."""
+    lo = posts["created_at"].min() - pd.Timedelta(days=1)
+    hi = posts["created_at"].max()
+    return con.execute(
+        "SELECT post_id, created_at, text_norm, text_key, duplicate_of FROM posts "
+        "WHERE created_at BETWEEN ? AND ?", [lo.to_pydatetime(), hi.to_pydatetime()]
+    ).df()
+
+
+def ingest_records(
+    con: duckdb.DuckDBPyConnection,
+    records: Iterable[Record],
+    *,
+    settings: Settings,
+    source: str,
+    channel: str | None = None,
+    window: tuple[datetime, datetime] | None = None,
+    now: datetime | None = None,
+    run_id: str | None = None,
+    stage: str = "ingest",
+) -> RunSummary:
+    """Normalise, mask, de-duplicate, validate and store records; quarantine bad rows."""
+    started = _now()
+    records = list(records)
+    summary = RunSummary(run_id or new_run_id(), stage, source, read=len(records))
+    posts, raw, bad = posts_clean(
+        records, source=source, default_channel=channel, salt=settings.pseudonym_salt,
+        now=now or started, window=window,
+    )
+    repeated = posts["post_id"].duplicated(keep="first")
+    if not posts.empty:
+        known = wh.existing_ids(con, posts["post_id"].tolist())
+        stored_before = posts["post_id"].isin(known)
+        dup_mask = repeated | stored_before
+        posts = posts[~dup_mask].reset_index(drop=True)
+        raw = raw[~raw["post_id"].isin(known) & ~raw["post_id"].duplicated(keep="first")]
+        summary.duplicates = int(dup_mask.sum())
+    if not posts.empty:
+        posts = link_duplicates(posts, _previous_posts(con, posts))
+        posts["run_id"] = summary.run_id
+        validate_table("posts", posts, window=window)
+    summary.stored = len(posts)
+    summary.quarantined = len(bad)
+    assert summary.read == summary.stored + summary.duplicates + summary.quarantined, summary
+    con.execute("BEGIN TRANSACTION")
+    try:
+        wh.insert_rows(con, "posts", posts)
+        wh.insert_rows(con, "raw_posts", raw.assign(run_id=summary.run_id))
+        wh.insert_rows(con, "quarantine", bad.assign(run_id=summary.run_id,
+                                                      quarantined_at=started))
+        _record_run(con, summary, started, window)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    log.info("%s %s: %s", stage, source, summary.line())
+    return summary
+
+
+def ingest_file(
+    path: Path,
+    *,
+    settings: Settings,
+    channel: str | None = None,
+    encoding: str = "auto",
+    mapping: str = "canonical",
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> RunSummary:
+    """`minsim ingest file`: one file in the canonical format (or a named mapping)."""
+    from pipeline.sources.files import read_records
+
+    records, facts = read_records(Path(path), encoding=encoding, mapping=mapping)
+    own = con is None
+    con = con or wh.connect(settings.warehouse)
+    try:
+        summary = ingest_records(con, records, settings=settings, source=f"file:{Path(path).name}",
+                                 channel=channel)
+    finally:
+        if own:
+            con.close()
+    summary.extra.update(facts)
+    return summary
+
+
+# --------------------------------------------------------------------------------------------
+# NLP
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class NlpModels:
+    tokenizer: object
+    sentiment: object
+    policy: object
+
+    @property
+    def version(self) -> str:
+        return f"{self.sentiment.version}+{self.policy.version}+{self.tokenizer.version}"
+
+
+_MODELS: dict[tuple, NlpModels] = {}
+_MODELS_LOCK = threading.Lock()
+
+
+def load_models(settings: Settings) -> NlpModels:
+    """Tokeniser and models, loaded once per process."""
+    from pipeline.nlp.policy import load_policy_model
+    from pipeline.nlp.sentiment import load_sentiment_model
+    from pipeline.nlp.tokenizer import get_tokenizer
+
+    key = (settings.tokenizer, str(settings.models_dir))
+    with _MODELS_LOCK:
+        if key not in _MODELS:
+            _MODELS[key] = NlpModels(
+                tokenizer=get_tokenizer(settings.tokenizer),
+                sentiment=load_sentiment_model(settings.models_dir / "sentiment"),
+                policy=load_policy_model(settings.models_dir / "policy"),
+            )
+        return _MODELS[key]
+
+
+def annotate_texts(texts: list[str], models: NlpModels) -> pd.DataFrame:
+    """Sentiment, policy area, sub-issue, districts and keywords of texts (already masked)."""
+    from pipeline.nlp.tokenizer import analyze_all
+    from pipeline.transforms.districts import districts_for
+    from pipeline.transforms.normalize import text_for_analysis
+
+    norm = [text_for_analysis(t or "") for t in texts]
+    tokens = analyze_all(models.tokenizer, norm)
+    labels, scores = models.sentiment.predict(norm, tokens)
+    areas, subs, conf = models.policy.predict(norm, tokens)
+    return pd.DataFrame({
+        "sentiment": labels,
+        "sentiment_score": [round(float(s), 6) for s in scores],
+        "policy_area": areas,
+        "sub_issue": subs,
+        "policy_confidence": [round(float(c), 6) for c in conf],
+        "districts": districts_for(norm),
+        "keywords": [t.keywords() for t in tokens],
+    })
+
+
+def analyse_day(day: date, *, settings: Settings, con: duckdb.DuckDBPyConnection) -> RunSummary:
+    """NLP for every stored post of `day`; replaces that day's rows of post_nlp."""
+    started = _now()
+    summary = RunSummary(new_run_id(), "nlp", f"day:{day}")
+    posts = con.execute(
+        "SELECT post_id, day, text_norm FROM posts WHERE day = ? ORDER BY post_id", [day]
+    ).df()
+    summary.read = len(posts)
+    models = load_models(settings)
+    if posts.empty:
+        nlp = pd.DataFrame(columns=["post_id"])
+    else:
+        nlp = annotate_texts(posts["text_norm"].tolist(), models)
+        nlp.insert(0, "post_id", posts["post_id"].to_numpy())
+        nlp.insert(1, "day", day)
+        nlp["model_version"] = models.version
+        nlp["tokenizer"] = models.tokenizer.version
+        nlp["run_id"] = summary.run_id
+        validate_table("post_nlp", nlp)
+    summary.stored = wh.replace_partition(con, "post_nlp", nlp, {"day": day})
+    _record_run(con, summary, started, day_window(day))
+    return summary
+
+
+# --------------------------------------------------------------------------------------------
+# Aggregates and signals
+# --------------------------------------------------------------------------------------------
+
+def analysed_posts(con: duckdb.DuckDBPyConnection, first: date, last: date) -> pd.DataFrame:
+    """Posts joined with their NLP results for days first..last (inclusive)."""
+    return con.execute(
+        "SELECT p.*, n.sentiment, n.sentiment_score, n.policy_area, n.sub_issue, n.districts, "
+        "n.keywords FROM posts p JOIN post_nlp n USING (post_id) "
+        "WHERE p.day BETWEEN ? AND ? ORDER BY p.created_at, p.post_id", [first, last]
+    ).df()
+
+
+def _official_inventory(settings: Settings) -> pd.DataFrame:
+    from pipeline.analytics.official import load_inventory
+    from pipeline.transforms.normalize import author_hash
+
+    inv = load_inventory()
+    return inv.assign(author_hash=[author_hash(h, settings.pseudonym_salt) for h in inv["handle"]])
+
+
+def aggregate_day(day: date, *, settings: Settings, con: duckdb.DuckDBPyConnection) -> RunSummary:
+    """opinion_daily, topics, keyword networks and signals for `day` (each replaces its partition)."""
+    from pipeline.analytics.aggregates import opinion_daily
+    from pipeline.analytics.coordination import coordinated_accounts, exclusion_mask
+    from pipeline.analytics.keywords import keyword_links, keyword_sentiment
+    from pipeline.nlp.topics import day_topics
+
+    started = _now()
+    summary = RunSummary(new_run_id(), "aggregate", f"day:{day}")
+    posts = analysed_posts(con, day, day)
+    summary.read = len(posts)
+    flagged = coordinated_accounts(posts)
+    excluded = (exclusion_mask(posts, flagged) if settings.exclude_coordinated and not posts.empty
+                else pd.Series(False, index=posts.index))
+    daily = opinion_daily(posts, excluded)
+    validate_table("opinion_daily", daily)
+    wh.replace_partition(con, "opinion_daily", daily, {"day": day})
+    wh.replace_partition(con, "coordinated_accounts", flagged.assign(day=day), {"day": day})
+
+    originals = posts[posts["duplicate_of"].isna() & ~excluded] if not posts.empty else posts
+    previous = con.execute(
+        "SELECT * FROM topics WHERE day BETWEEN ? AND ?", [day - timedelta(days=14), day - timedelta(days=1)]
+    ).df()
+    topics, post_topics = day_topics(
+        day, originals.get("post_id", pd.Series(dtype=str)).tolist(),
+        originals.get("keywords", pd.Series(dtype=object)).tolist(),
+        originals.get("text", pd.Series(dtype=str)).tolist(), previous if not previous.empty else None,
+    )
+    wh.replace_partition(con, "topics", topics, {"day": day})
+    wh.replace_partition(con, "post_topics", post_topics, {"day": day})
+    wh.replace_partition(con, "keyword_sentiment", keyword_sentiment(day, originals), {"day": day})
+    wh.replace_partition(con, "keyword_links", keyword_links(day, originals), {"day": day})
+    signals_day(day, settings=settings, con=con, posts=posts)
+    summary.stored = len(daily)
+    summary.extra = {"topics": len(topics), "excluded": int(excluded.sum())}
+    _record_run(con, summary, started, day_window(day))
+    return summary
+
+
+def signals_day(day: date, *, settings: Settings, con: duckdb.DuckDBPyConnection,
+                posts: pd.DataFrame | None = None) -> None:
+    """Series, alerts, opinion leaders, official responsiveness, mVoting comparison for `day`."""
+    from pipeline.analytics import leaders, mvoting, official, trends
+
+    if posts is None:
+        posts = analysed_posts(con, day, day)
+    series = trends.series_hourly(posts, day=day)
+    wh.replace_partition(con, "series_hourly", series.assign(day=day), {"day": day})
+    history = con.execute(
+        "SELECT * EXCLUDE (day) FROM series_hourly WHERE day BETWEEN ? AND ?",
+        [day - timedelta(days=28), day - timedelta(days=1)],
+    ).df()
+    alerts = trends.detect_alerts(history, series, posts=posts)
+    wh.replace_partition(con, "alerts", alerts.assign(day=day), {"day": day})
+
+    window = analysed_posts(con, day - timedelta(days=6), day)
+    inventory = _official_inventory(settings)
+    ranked = leaders.opinion_leaders(window, window_days=7, official=inventory)
+    wh.replace_partition(con, "opinion_leaders", ranked.assign(day=day), {"day": day})
+    responses = official.official_responses(window, inventory)
+    responses = responses[pd.to_datetime(responses["asked_at"], utc=True)
+                          .dt.tz_convert(SEOUL).dt.date == day] if not responses.empty else responses
+    wh.replace_partition(con, "official_responses", responses.assign(day=day), {"day": day})
+
+    polls = con.execute("SELECT * FROM mvoting_polls").df()
+    options = con.execute("SELECT * FROM mvoting_options").df()
+    if not polls.empty:
+        open_polls = polls[(pd.to_datetime(polls["opened"], utc=True).dt.tz_convert(SEOUL).dt.date <= day)]
+        month = analysed_posts(con, day - timedelta(days=30), day)
+        comparison = mvoting.mvoting_comparison(open_polls, options, month)
+        wh.replace_partition(con, "mvoting_comparison", comparison.assign(day=day), {"day": day})
+
+
+def run_day(day: date, *, settings: Settings, progress: Progress = _noop) -> list[RunSummary]:
+    """`minsim run --date`: NLP, aggregates and alerts for one day; idempotent."""
+    with wh.open_warehouse(settings.warehouse) as con:
+        progress("nlp", 0, 2)
+        nlp = analyse_day(day, settings=settings, con=con)
+        progress("aggregate", 1, 2)
+        agg = aggregate_day(day, settings=settings, con=con)
+        progress("aggregate", 2, 2)
+    return [nlp, agg]
+
+
+# --------------------------------------------------------------------------------------------
+# Reports
+# --------------------------------------------------------------------------------------------
+
+def report_day(day: date, *, settings: Settings, weekly: bool = False, pdf: bool = True) -> dict:
+    """`minsim report --date`: the briefing under $MINSIM_DATA_DIR/reports/YYYY-MM-DD/."""
+    from pipeline.reports.briefing import render_briefing
+
+    out_dir = settings.reports_dir / day.isoformat()
+    with wh.open_warehouse(settings.warehouse, read_only=True) as con:
+        return render_briefing(con, day, out_dir, weekly=weekly, pdf=pdf)
+
+
+def deliver_briefing(day: date, *, settings: Settings) -> dict:
+    """The day's briefing, plus the weekly edition on Sundays (the DAG e-mails them)."""
+    paths = dict(report_day(day, settings=settings))
+    if day.weekday() == 6:
+        weekly = report_day(day, settings=settings, weekly=True)
+        paths.update({f"weekly_{k}": v for k, v in weekly.items()})
+    return paths
+
+
+# --------------------------------------------------------------------------------------------
+# Demo (simulated source, the embedded default)
+# --------------------------------------------------------------------------------------------
+
+class DemoError(RuntimeError):
+    pass
+
+
+def _is_demo_warehouse(path: Path) -> bool:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        if "raw_posts" not in tables:
+            return True
+        other = con.execute("SELECT count(*) FROM raw_posts WHERE source <> 'simulator'").fetchall()
+        return other[0][0] == 0
+    finally:
+        con.close()
+
+
+def store_simulation_extras(con: duckdb.DuckDBPyConnection, sim, settings: Settings) -> None:
+    """Planted-event ground truth and mVoting polls of a simulation."""
+    from pipeline.sources.mvoting import polls_frames
+
+    events = pd.DataFrame(sim.events)
+    if not events.empty:
+        events = events.assign(start=pd.to_datetime(events["start"], utc=True),
+                               end=pd.to_datetime(events["end"], utc=True))
+    wh.replace_partition(con, "planted_events", events, {})
+    polls, options, _ = polls_frames(enumerate(sim.polls, start=1), source="simulator")
+    wh.replace_partition(con, "mvoting_polls", polls, {})
+    wh.replace_partition(con, "mvoting_options", options, {})
+
+
+def demo(
+    *, settings: Settings, days: int = 14, seed: int = 42, end_day: date | None = None,
+    posts_per_day: int = 2000, report: bool = True, progress: Progress = _noop,
+) -> dict:
+    """Simulate `days` of posts, run every stage into the warehouse and render the last briefing."""
+    from pipeline.sources.simulator import SimulationConfig, simulate, write_simulation
+
+    if end_day is None:
+        end_day = datetime.now(SEOUL).date() - timedelta(days=1)
+    start_day = end_day - timedelta(days=days - 1)
+    if settings.warehouse.exists():
+        if not _is_demo_warehouse(settings.warehouse):
+            raise DemoError(f"{settings.warehouse} holds non-simulated data; set MINSIM_WAREHOUSE "
+                            "to another file for the demo")
+        settings.warehouse.unlink()
+        Path(str(settings.warehouse) + ".wal").unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    sim = simulate(SimulationConfig(start_day=start_day, days=days, posts_per_day=posts_per_day,
+                                    seed=seed))
+    raw_dir = settings.raw_dir / "simulator" / f"seed-{seed}-{start_day}-{days}d"
+    if raw_dir.exists():
+        shutil.rmtree(raw_dir)
+    write_simulation(sim, raw_dir)
+    by_day: dict[date, list[dict]] = {}
+    for post in sim.posts:
+        by_day.setdefault(datetime.fromisoformat(post["created_at"]).astimezone(SEOUL).date(),
+                          []).append(post)
+    summaries: list[RunSummary] = []
+    steps = days * 3 + 1
+    with wh.open_warehouse(settings.warehouse) as con:
+        store_simulation_extras(con, sim, settings)
+        for i, day in enumerate(start_day + timedelta(days=k) for k in range(days)):
+            progress(f"{day} ingest", 3 * i, steps)
+            records = [Record(n, p) for n, p in enumerate(by_day.get(day, []), start=1)]
+            summaries.append(ingest_records(
+                con, records, settings=settings, source="simulator", window=day_window(day),
+                now=datetime.combine(end_day + timedelta(days=1), datetime.min.time(), SEOUL)))
+            progress(f"{day} nlp", 3 * i + 1, steps)
+            summaries.append(analyse_day(day, settings=settings, con=con))
+            progress(f"{day} aggregate", 3 * i + 2, steps)
+            summaries.append(aggregate_day(day, settings=settings, con=con))
+        con.execute("CHECKPOINT")
+    result = {"warehouse": settings.warehouse, "raw": raw_dir, "days": (start_day, end_day),
+              "posts": len(sim.posts), "seconds": round(time.perf_counter() - t0, 1),
+              "summaries": summaries}
+    if report:
+        progress("report", steps - 1, steps)
+        result["report"] = report_day(end_day, settings=settings)
+    progress("done", steps, steps)
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# Live channels: X, feeds, inbox, mVoting
+# --------------------------------------------------------------------------------------------
+
+def _records_from(posts: list[dict], quarantined: list[dict]) -> list[Record]:
+    import json as _json
+
+    recs = [Record(i, p) for i, p in enumerate(posts, start=1)]
+    recs += [Record(len(recs) + i, None, _json.dumps(q.get("payload"), ensure_ascii=False,
+                                                     default=str), q.get("reason"))
+             for i, q in enumerate(quarantined, start=1)]
+    return recs
+
+
+def _load_cursor(con: duckdb.DuckDBPyConnection, query: str, since: datetime, until: datetime):
+    from pipeline.sources.x import XCursor
+
+    rows = con.execute(
+        "SELECT since_id, next_token, complete, newest_id FROM x_cursors "
+        "WHERE query = ? AND window_start = ? AND window_end = ?", [query, since, until]
+    ).fetchall()
+    if not rows:
+        return None
+    since_id, next_token, complete, newest = rows[0]
+    return XCursor(query=query, window_start=since, window_end=until, since_id=since_id,
+                   next_token=next_token, complete=bool(complete), newest_id=newest)
+
+
+def _save_cursor(con: duckdb.DuckDBPyConnection, cursor) -> None:
+    wh.upsert_rows(con, "x_cursors", pd.DataFrame([{
+        "query": cursor.query, "window_start": cursor.window_start,
+        "window_end": cursor.window_end, "since_id": cursor.since_id,
+        "next_token": cursor.next_token, "complete": cursor.complete,
+        "newest_id": cursor.newest_id, "updated_at": _now(),
+    }]))
+
+
+def ingest_x(
+    *, settings: Settings, since: datetime, until: datetime, queries: list[str] | None = None,
+    bearer_token: str | None = None, client=None, policy=None,
+) -> list[RunSummary]:
+    """X API v2 recent search for each query over [since, until); incremental by cursor."""
+    from pipeline.sources.x import collect_x, make_x_client
+
+    client = client or make_x_client(bearer_token or settings.x_bearer_token,
+                                     api_base=settings.x_api_base)
+    out = []
+    with wh.open_warehouse(settings.warehouse) as con:
+        for query in queries or list(settings.x_queries):
+            summary = RunSummary(new_run_id(), "ingest", f"x:{query}")
+            started = _now()
+
+            def on_page(posts: list[dict], quarantined: list[dict], cursor, _s=summary) -> None:
+                page = ingest_records(con, _records_from(posts, quarantined), settings=settings,
+                                      source="x", channel="x", run_id=_s.run_id,
+                                      stage="ingest_x_page")
+                _save_cursor(con, cursor)
+                for k in ("read", "stored", "duplicates", "quarantined"):
+                    setattr(_s, k, getattr(_s, k) + getattr(page, k))
+
+            result = collect_x(client, query=query, since=since, until=until,
+                               cursor=_load_cursor(con, query, since, until), on_page=on_page,
+                               policy=policy)
+            summary.status = result.status
+            summary.message = result.reason or ""
+            summary.extra = {"pages": result.pages, "resume_at": result.resume_at}
+            _record_run(con, summary, started, (since, until))
+            out.append(summary)
+    return out
+
+
+def ingest_feeds(*, settings: Settings, urls: list[str] | None = None, session=None) -> list[RunSummary]:
+    """RSS/Atom feeds with conditional GET; exactly-once by entry id."""
+    import requests
+
+    from pipeline.sources.feeds import FeedError, fetch_feed, map_feed
+
+    session = session or requests.Session()
+    out = []
+    with wh.open_warehouse(settings.warehouse) as con:
+        for url in urls or list(settings.feeds):
+            started = _now()
+            state = con.execute("SELECT etag, last_modified FROM feed_state WHERE url = ?",
+                                [url]).fetchall()
+            etag, modified = state[0] if state else (None, None)
+            try:
+                result = fetch_feed(url, etag=etag, modified=modified, session=session)
+            except FeedError as exc:
+                s = RunSummary(new_run_id(), "ingest", f"feed:{url}", status="failed",
+                               message=str(exc))
+                _record_run(con, s, started)
+                out.append(s)
+                continue
+            posts, bad = map_feed(result)
+            s = ingest_records(con, _records_from(posts, bad), settings=settings,
+                               source=f"feed:{url}", channel="news")
+            s.status = result.status
+            wh.upsert_rows(con, "feed_state", pd.DataFrame([{
+                "url": url, "etag": result.etag, "last_modified": result.modified,
+                "updated_at": _now()}]))
+            out.append(s)
+    return out
+
+
+def sweep_inbox(*, settings: Settings) -> list[dict]:
+    """Ingest each new file of data/inbox/<channel>/ once (by content hash)."""
+    from pipeline.sources.inbox import sweep_inbox as sweep
+
+    settings.inbox_dir.mkdir(parents=True, exist_ok=True)
+    with wh.open_warehouse(settings.warehouse) as con:
+        seen = {r[0] for r in con.execute("SELECT sha256 FROM ingested_files").fetchall()}
+        before = set(seen)
+
+        def one(path: Path, channel: str) -> dict:
+            s = ingest_file(path, settings=settings, channel=channel, con=con)
+            return {"read": s.read, "stored": s.stored, "duplicates": s.duplicates,
+                    "quarantined": s.quarantined, "run_id": s.run_id}
+
+        outcomes = sweep(settings.inbox_dir, one, seen_hashes=seen)
+        new = [o for o in outcomes if o["sha256"] in seen - before]
+        wh.upsert_rows(con, "ingested_files", pd.DataFrame([{
+            "sha256": o["sha256"], "path": str(o.get("moved_to") or o["file"]),
+            "channel": o["channel"], "run_id": (o.get("counts") or {}).get("run_id"),
+            "ingested_at": _now()} for o in new]))
+    return outcomes
+
+
+def ingest_mvoting(path: Path, *, settings: Settings) -> RunSummary:
+    """mVoting polls from a CSV/JSON export; bad polls are quarantined."""
+    from pipeline.sources.mvoting import MVotingFormatError, read_mvoting
+
+    from pipeline.sources.files import FileSourceError
+
+    started = _now()
+    try:
+        polls, options, bad = read_mvoting(path)
+    except MVotingFormatError as exc:
+        raise FileSourceError(str(exc)) from None
+    s = RunSummary(new_run_id(), "ingest", f"mvoting:{Path(path).name}",
+                   read=len(polls) + len(bad), stored=len(polls), quarantined=len(bad))
+    with wh.open_warehouse(settings.warehouse) as con:
+        if not polls.empty:
+            con.execute("DELETE FROM mvoting_options WHERE poll_id IN (SELECT poll_id FROM polls)")
+            wh.upsert_rows(con, "mvoting_polls", polls)
+            wh.insert_rows(con, "mvoting_options", options)
+        if not bad.empty:
+            wh.insert_rows(con, "quarantine", bad.assign(run_id=s.run_id, quarantined_at=started))
+        _record_run(con, s, started)
+    return s
+
+
+# --------------------------------------------------------------------------------------------
+# Annotate, SQL, export, training
+# --------------------------------------------------------------------------------------------
+
+def annotate_file(in_path: Path, out_path: Path, *, settings: Settings, batch: int = 2000) -> tuple[int, int]:
+    """`minsim annotate`: one output line per input line, in order; bad lines get an error."""
+    import json as _json
+
+    from pipeline.transforms.pii import mask_pii
+
+    models = load_models(settings)
+    n = errors = 0
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(in_path, "rb") as src, open(out_path, "w", encoding="utf-8") as dst:
+        pending: list[tuple[object, str | None, str | None]] = []
+
+        def flush() -> None:
+            nonlocal errors
+            good = [(i, t) for i, t, e in pending if e is None]
+            scored = annotate_texts([mask_pii(t)[0] for _, t in good], models) if good else None
+            rows = iter(scored.to_dict("records")) if scored is not None else iter(())
+            for pid, _text, err in pending:
+                if err is not None:
+                    errors += 1
+                    dst.write(_json.dumps({"id": pid, "error": err}, ensure_ascii=False) + "\n")
+                    continue
+                r = next(rows)
+                dst.write(_json.dumps({
+                    "id": pid, "sentiment": r["sentiment"], "sentiment_score": r["sentiment_score"],
+                    "policy_area": r["policy_area"], "districts": list(r["districts"]),
+                    "keywords": list(r["keywords"])}, ensure_ascii=False) + "\n")
+            pending.clear()
+
+        for raw in src:
+            n += 1
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                pending.append((None, None, "invalid UTF-8"))
+                continue
+            if not line.strip():
+                pending.append((None, None, "empty line"))
+                continue
+            try:
+                obj = _json.loads(line)
+            except _json.JSONDecodeError as exc:
+                pending.append((None, None, f"malformed JSON ({exc.msg})"))
+                continue
+            if not isinstance(obj, dict):
+                pending.append((None, None, "line is not a JSON object"))
+                continue
+            pid, text = obj.get("id"), obj.get("text")
+            if not isinstance(text, str):
+                pending.append((pid, None, "missing text" if text is None else "text is not a string"))
+                continue
+            pending.append((pid, text, None))
+            if len(pending) >= batch:
+                flush()
+        flush()
+    return n, errors
+
+
+def _one_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def sql_query(query: str, *, settings: Settings, fmt: str = "table") -> str:
+    """Run one read-only query; DuckDB's error in one line on failure."""
+    from pipeline.storage.warehouse import WarehouseError
+
+    with wh.open_warehouse(settings.warehouse, read_only=True) as con:
+        try:
+            df = con.execute(query).df()
+        except duckdb.Error as exc:
+            msg = _one_line(exc)
+            if "read-only" in msg.lower() or "read only" in msg.lower():
+                msg = f"the warehouse is opened read-only for SQL; writes are refused ({msg})"
+            raise WarehouseError(msg) from None
+    if fmt == "csv":
+        return df.to_csv(index=False).rstrip("\n")
+    with pd.option_context("display.max_rows", 200, "display.max_columns", 50,
+                           "display.width", 200, "display.max_colwidth", 60):
+        return df.to_string(index=False) if not df.empty else "(no rows)"
+
+
+def sql_shell(*, settings: Settings) -> None:
+    """A small read-only SQL shell (statements end with ';', `.quit` leaves)."""
+    import readline  # noqa: F401 - line editing in input()
+
+    print(f"minsim sql — {settings.warehouse} (read-only). End statements with ';', .quit to leave.")
+    buf: list[str] = []
+    while True:
+        try:
+            line = input("minsim> " if not buf else "   ...> ")
+        except EOFError:
+            print()
+            return
+        if not buf and line.strip() in (".quit", ".exit", "\\q"):
+            return
+        if not buf and line.strip() == ".tables":
+            line = "SELECT table_name, table_type FROM information_schema.tables ORDER BY 1;"
+        buf.append(line)
+        if line.rstrip().endswith(";"):
+            try:
+                print(sql_query("\n".join(buf), settings=settings))
+            except Exception as exc:  # the shell goes on after any error
+                print(f"error: {_one_line(exc)}")
+            buf.clear()
+
+
+def export_parquet(out_dir: Path, *, settings: Settings) -> list[Path]:
+    """Every table and staff view to out_dir/<name>.parquet, written to a temporary folder first
+    and renamed into place, so readers never see a half-written export."""
+    out_dir = Path(out_dir)
+    tmp = out_dir.with_name(out_dir.name + ".tmp")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    with wh.open_warehouse(settings.warehouse, read_only=True) as con:
+        names = [r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+            "ORDER BY 1").fetchall()]
+        for name in names:
+            if name not in wh.TABLES and not name.startswith("v_") and name != "policy_areas":
+                continue
+            con.execute(f"COPY (SELECT * FROM {name}) TO '{(tmp / name).as_posix()}.parquet' "
+                        "(FORMAT parquet)")
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    tmp.rename(out_dir)
+    return sorted(out_dir.glob("*.parquet"))
+
+
+def feedback_frame(settings: Settings) -> pd.DataFrame | None:
+    """Analyst corrections joined with the post text (latest per post), for training."""
+    if not settings.warehouse.exists():
+        return None
+    with wh.open_warehouse(settings.warehouse, read_only=True) as con:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        if "label_feedback" not in tables:
+            return None
+        df = con.execute(
+            "SELECT p.text_norm AS text, f.sentiment FROM label_feedback f JOIN posts p USING (post_id) "
+            "QUALIFY row_number() OVER (PARTITION BY f.post_id ORDER BY f.created_at DESC) = 1"
+        ).df()
+    return df if not df.empty else None
+
+
+def train_model(name: str, *, settings: Settings, seed: int = 13, sample: int | None = None,
+                out: Path | None = None) -> dict:
+    """`minsim train sentiment|policy`: reproduce a model from the corpora."""
+    from pipeline.storage.warehouse import WarehouseError
+
+    if not settings.corpora.is_dir():
+        raise WarehouseError(f"corpora not found at {settings.corpora}: set MINSIM_CORPORA")
+    out = out or settings.models_dir / name
+    if name == "sentiment":
+        from pipeline.nlp.sentiment_train import train_sentiment
+
+        meta = train_sentiment(settings.corpora, out, seed=seed, sample=sample,
+                               feedback=feedback_frame(settings))
+    elif name == "policy":
+        from pipeline.nlp.policy_train import train_policy
+
+        meta = train_policy(settings.corpora, out, seed=seed, sample=sample)
+    else:
+        raise ValueError(name)
+    meta.setdefault("path", str(out))
+    return meta
+
+
+# --------------------------------------------------------------------------------------------
+# Scheduled stages (the DAGs call these)
+# --------------------------------------------------------------------------------------------
+
+def ingest_day(day: date, *, settings: Settings, posts_per_day: int = 2000) -> list[RunSummary]:
+    """Collect the day's posts from every configured source (MINSIM_SOURCES)."""
+    out: list[RunSummary] = []
+    start, end = day_window(day)
+    for source in settings.sources:
+        if source == "simulator":
+            from pipeline.sources.simulator import SimulationConfig, simulate
+
+            sim = simulate(SimulationConfig(start_day=day, days=1, posts_per_day=posts_per_day,
+                                            seed=settings.simulator_seed + day.toordinal()))
+            with wh.open_warehouse(settings.warehouse) as con:
+                posts = [p for p in sim.posts
+                         if start <= datetime.fromisoformat(p["created_at"]) < end]
+                out.append(ingest_records(con, [Record(i, p) for i, p in enumerate(posts, 1)],
+                                          settings=settings, source="simulator", window=(start, end),
+                                          now=max(_now(), end)))
+        elif source == "x":
+            until = min(end, _now() - timedelta(seconds=30))
+            out.extend(ingest_x(settings=settings, since=start, until=until))
+        elif source == "feeds":
+            out.extend(ingest_feeds(settings=settings))
+        elif source == "inbox":
+            for o in sweep_inbox(settings=settings):
+                c = o.get("counts") or {}
+                out.append(RunSummary(c.get("run_id") or "-", "ingest", f"inbox:{o['file']}",
+                                      read=c.get("read", 0), stored=c.get("stored", 0),
+                                      duplicates=c.get("duplicates", 0),
+                                      quarantined=c.get("quarantined", 0), status=o["status"]))
+        else:
+            raise ValueError(f"unknown source {source!r} in MINSIM_SOURCES")
+    return out
+
+
+def validate_day(day: date, *, settings: Settings) -> dict:
+    """Stage boundary after ingest: the day's posts meet their contract and the counts add up."""
+    from pipeline.validation.suites import ContractError
+
+    with wh.open_warehouse(settings.warehouse) as con:
+        posts = con.execute("SELECT * EXCLUDE (hashtags, mentions, urls) FROM posts WHERE day = ?",
+                            [day]).df()
+        result = validate_table("posts", posts, window=day_window(day))
+        broken = con.execute(
+            'SELECT run_id, stage, "read", stored, duplicates, quarantined FROM pipeline_runs '
+            "WHERE stage LIKE 'ingest%' AND status <> 'failed' "
+            'AND "read" <> stored + duplicates + quarantined').fetchall()
+    if broken:
+        raise ContractError(f"pipeline_runs: read != stored + duplicates + quarantined for {broken[:3]}")
+    return result
+
+
+def retrain_and_promote(name: str, *, settings: Settings, seed: int = 13) -> dict:
+    """Train a candidate, evaluate it beside the current model, promote it only if not worse."""
+    import json as _json
+    import tempfile
+
+    from pipeline.nlp.tokenizer import get_tokenizer
+
+    if name == "sentiment":
+        from pipeline.nlp.sentiment import load_sentiment_model as load
+        from pipeline.nlp.sentiment_train import evaluate_sentiment as evaluate
+
+        keys = ("nsmc_accuracy", "civic_macro_f1")
+    else:
+        from pipeline.nlp.policy import load_policy_model as load
+        from pipeline.nlp.policy_train import evaluate_policy as evaluate
+
+        keys = ("accuracy", "macro_f1")
+    tok = get_tokenizer(settings.tokenizer)
+    current_dir = settings.models_dir / name
+    with tempfile.TemporaryDirectory() as tmp:
+        meta = train_model(name, settings=settings, seed=seed, out=Path(tmp))
+        version = meta.get("version") or (Path(tmp) / "DEFAULT").read_text().strip()
+        candidate = load(Path(tmp) / version)
+        new = _flatten(evaluate(candidate, settings.corpora, tok))
+        old = _flatten(evaluate(load(current_dir), settings.corpora, tok))
+        worse = [k for k in keys if k in new and k in old and new[k] + 1e-9 < old[k]]
+        promoted = not worse
+        if promoted:
+            target = current_dir / version
+            if target.exists():
+                shutil.rmtree(target)
+            shutil.copytree(Path(tmp) / version, target)
+            (current_dir / "DEFAULT").write_text(version + "\n")
+    report = {"model": name, "candidate": version, "promoted": promoted, "worse_on": worse,
+              "candidate_metrics": {k: new.get(k) for k in keys},
+              "current_metrics": {k: old.get(k) for k in keys}}
+    log.info("retrain %s", _json.dumps(report, default=str))
+    return report
+
+
+def _flatten(metrics: dict, prefix: str = "") -> dict[str, float]:
+    """Nested metric dicts -> {'a_b': value} for the comparison keys."""
+    flat: dict[str, float] = {}
+    for k, v in metrics.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            flat.update(_flatten(v, key + "_"))
+        elif isinstance(v, (int, float)):
+            flat[key] = float(v)
+    return flat

@@ -1,0 +1,1 @@
+ALTER TABLE x_cursors ADD COLUMN IF NOT EXISTS newest_id VARCHAR;

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from pipeline.transforms.normalize import Record, author_hash, posts_clean, text_for_analysis
+
+NOW = datetime(2026, 11, 29, 12, tzinfo=timezone.utc)
+
+
+def clean(rows, **kw):
+    records = [r if isinstance(r, Record) else Record(i, r) for i, r in enumerate(rows, 1)]
+    return posts_clean(records, source="test", default_channel="x", salt="s", now=NOW, **kw)
+
+
+def test_canonical_fields_and_extraction() -> None:
+    posts, raw, bad = clean([{
+        "id": 1, "created_at": "2026-11-28T08:00:00", "author": "@Citizen",
+        "text": "#따릉이 고장ㅠㅠㅠㅠ @SeoulCity 확인 부탁 https://t.co/abc 010-1234-5678",
+        "likes": "3", "shares": "많음", "reply_to": "9",
+    }])
+    assert bad.empty
+    p = posts.iloc[0]
+    assert p["post_id"] == "x:1" and p["channel"] == "x" and p["reply_to"] == "x:9"
+    assert p["hashtags"] == ["#따릉이"] and p["mentions"] == ["@seoulcity"]
+    assert p["urls"] == ["https://t.co/abc"]
+    assert "[전화번호]" in p["text"] and "010" not in p["text"]
+    assert "ㅠㅠㅠㅠ" in p["text"] and "ㅠㅠㅠ" not in p["text_norm"]
+    # no offset = Asia/Seoul
+    assert p["created_at"] == datetime(2026, 11, 27, 23, tzinfo=timezone.utc)
+    assert str(p["day"]) == "2026-11-28"
+    assert p["likes"] == 3 and p["shares"] is None or str(p["shares"]) == "<NA>"
+    assert p["author_hash"] == author_hash("citizen", "s")
+    assert "Citizen" not in raw.iloc[0]["payload"] and "010-1234" not in raw.iloc[0]["payload"]
+
+
+def test_bad_rows_are_quarantined_with_reasons_and_masked() -> None:
+    rows = [
+        Record(1, None, '{"id": 1, "text": "010-1234-5678', "malformed JSON"),
+        {"id": 2, "created_at": "2026-11-28T08:00:00+09:00"},
+        {"id": 3, "created_at": "2026-11-28T08:00:00+09:00", "text": "   "},
+        {"id": 4, "created_at": "2099-01-01T00:00:00+09:00", "text": "미래"},
+        {"id": 5, "created_at": "어제", "text": "시간"},
+        {"created_at": "2026-11-28T08:00:00+09:00", "text": "id 없음 a@b.com"},
+        {"id": 6, "created_at": "2026-11-28T08:00:00+09:00", "text": "가" * 100_000},
+        {"id": 7, "created_at": "2026-11-28T08:00:00+09:00", "text": ["list"]},
+        {"id": 8, "created_at": "2026-11-28T08:00:00+09:00", "text": "NUL\x00바이트"},
+    ]
+    posts, _, bad = clean(rows)
+    assert list(posts["post_id"]) == ["x:8"] and "\x00" not in posts.iloc[0]["text"]
+    reasons = list(bad["reason"])
+    assert reasons[0] == "malformed JSON"
+    assert "missing required field: text" in reasons
+    assert "empty text" in reasons
+    assert any(r.startswith("created_at in the future") for r in reasons)
+    assert any("ISO 8601" in r for r in reasons)
+    assert "missing required field: id" in reasons
+    assert any(r.startswith("text too long") for r in reasons)
+    assert "text is not a string" in reasons
+    joined = " ".join(bad["payload"])
+    assert "010-1234-5678" not in joined and "a@b.com" not in joined
+
+
+def test_window_rejects_outside_rows() -> None:
+    start = datetime(2026, 11, 28, tzinfo=timezone(timedelta(hours=9)))
+    posts, _, bad = clean(
+        [{"id": 1, "created_at": "2026-11-27T23:59:00+09:00", "text": "어제 글"},
+         {"id": 2, "created_at": "2026-11-28T00:01:00+09:00", "text": "오늘 글"}],
+        window=(start, start + timedelta(days=1)))
+    assert list(posts["post_id"]) == ["x:2"]
+    assert bad.iloc[0]["reason"].startswith("created_at outside the run window")
+
+
+def test_text_for_analysis() -> None:
+    assert text_for_analysis("ㅋㅋㅋㅋㅋ  진짜!!!!!\n좋아요") == "ㅋㅋ 진짜!! 좋아요"

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import pytest
+
+from pipeline.transforms.pii import mask_obj, mask_pii
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("연락 010-1234-5678 주세요", "연락 [전화번호] 주세요"),
+        ("01098765432로 문자", "[전화번호]로 문자"),
+        ("+82 10 1234 5678", "[전화번호]"),
+        ("민원실 02-2133-7890", "민원실 [전화번호]"),
+        ("주민번호 900101-1234567 유출됨", "주민번호 [주민번호] 유출됨"),
+        ("주민번호9001011234567", "주민번호[주민번호]"),
+        ("메일은 hong.gildong+1@naver.com 입니다", "메일은 [이메일] 입니다"),
+        ("카드 1234-5678-9012-3456 분실", "카드 [카드번호] 분실"),
+        ("카드번호 1234567890123456", "카드번호 [카드번호]"),
+        ("국민은행 123456-01-123456 입금", "국민은행 [계좌번호] 입금"),
+        ("신한 110-123-456789", "신한 [계좌번호]"),
+    ],
+)
+def test_masks_personal_data(text: str, expected: str) -> None:
+    masked, n = mask_pii(text)
+    assert masked == expected
+    assert n == 1
+
+
+@pytest.mark.parametrize("text", ["2026-11-29 행사", "버스 7016번 배차 15분", "가격 10,000원", "", "ㅋㅋㅋ😀"])
+def test_leaves_ordinary_numbers(text: str) -> None:
+    assert mask_pii(text) == (text, 0)
+
+
+def test_masks_nested_payloads() -> None:
+    masked, n = mask_obj({"text": "010-1111-2222", "meta": [{"mail": "a@b.co"}], "n": 3})
+    assert masked == {"text": "[전화번호]", "meta": [{"mail": "[이메일]"}], "n": 3}
+    assert n == 2
