@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pendulum
 from airflow.sdk import dag, task
+from airflow.timetables.interval import CronDataIntervalTimetable
 
 DOC = """
 ### 민심 daily briefing
@@ -26,7 +27,8 @@ def _day(context) -> "pendulum.Date":
 
 @dag(
     dag_id="minsim_daily",
-    schedule="@daily",
+    # A data interval per Seoul day: the run at 00:00 processes the day that just ended.
+    schedule=CronDataIntervalTimetable("0 0 * * *", timezone="Asia/Seoul"),
     start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Seoul"),
     catchup=False,  # backfills are explicit: `airflow dags backfill minsim_daily -s … -e …`
     max_active_runs=1,  # one writer at a time on the DuckDB file

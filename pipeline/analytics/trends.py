@@ -416,18 +416,26 @@ def _windows(
         return []
     buckets = totals.index  # every hour from the first window start to the last current bucket
     nb = len(buckets)
-    sub = recent.loc[(recent["kind"] == series_kind) & recent["key"].isin(keys),
-                     ["key", "bucket", value, "authors"]]
-    idx = pd.MultiIndex.from_product([keys, buckets], names=["key", "bucket"])
-    grid = sub.groupby(["key", "bucket"]).sum().reindex(idx, fill_value=0).reset_index()
-    grid["total"] = np.tile(totals.to_numpy(dtype=float), len(keys))
+    sub = recent.loc[recent["kind"] == series_kind]
+    kpos = pd.Index(keys).get_indexer(sub["key"])
+    bpos = buckets.get_indexer(sub["bucket"])
+    keep = (kpos >= 0) & (bpos >= 0)
+    obs = np.zeros((len(keys), nb))
+    aut = np.zeros((len(keys), nb))
+    np.add.at(obs, (kpos[keep], bpos[keep]), sub[value].to_numpy(dtype=float)[keep])
+    np.add.at(aut, (kpos[keep], bpos[keep]), sub["authors"].to_numpy(dtype=float)[keep])
+    grid = pd.DataFrame({
+        "key": np.repeat(np.asarray(keys, dtype=object), nb),
+        "bucket": np.tile(buckets, len(keys)),
+        "total": np.tile(totals.to_numpy(dtype=float), len(keys)),
+    })
+    grid["bucket"] = pd.DatetimeIndex(grid["bucket"]).tz_convert(SEOUL_TZ) \
+        if grid["bucket"].dt.tz is not None else grid["bucket"]
     if st is None:
         mu = grid["total"] * p.new_hashtag_share
         size = None
     else:
         mu, size = _expected(b, st, grid, p)
-    obs = grid[value].to_numpy(dtype=float).reshape(len(keys), nb)
-    aut = grid["authors"].to_numpy(dtype=float).reshape(len(keys), nb)
     mus = mu.to_numpy(dtype=float).reshape(len(keys), nb)
     sz = size.to_numpy(dtype=float).reshape(len(keys), nb)[:, -1] if size is not None else None
     pad = np.zeros((len(keys), 1))
@@ -508,7 +516,9 @@ def detect_alerts(
         return _empty_alerts()
     span = pd.Timedelta(hours=max(p.windows) - 1)
     if history is not None and not history.empty:
-        hb = _seoul(history["bucket"])
+        hb = history["bucket"]
+        if not isinstance(hb.dtype, pd.DatetimeTZDtype):
+            hb = _seoul(hb)
         prev = _norm_series(history.loc[((hb >= first - span) & (hb < first)).to_numpy()])
         recent = pd.concat([prev, cur], ignore_index=True)
     else:

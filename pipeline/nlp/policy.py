@@ -257,9 +257,12 @@ class PolicyAreaModel:
 
     # ---- features
     def _docs(self, texts: Sequence[str], tokens: Sequence) -> tuple[list, list, list]:
-        w = [word_features(t) for t in tokens]
-        b = [bigram_features(t) for t in tokens]
-        c = [char_features(x or "", self.max_chars) for x in texts]
+        """Feature strings per block (a block weighted 0 is skipped: empty docs)."""
+        n = len(texts)
+        ww, wb, wc = self.block_weights
+        w = [word_features(t) for t in tokens] if ww else [[]] * n
+        b = [bigram_features(t) for t in tokens] if wb else [[]] * n
+        c = [char_features(x or "", self.max_chars) for x in texts] if wc else [[]] * n
         return w, b, c
 
     def _transform(self, docs: tuple[list, list, list]) -> sp.csr_matrix:

@@ -292,6 +292,10 @@ def moon_weak_labels(df: pd.DataFrame) -> pd.DataFrame:
     return out[out["label"] != ""]
 
 
+def _not_held(source: str, keys: pd.Series, held: set[tuple[str, str]]) -> np.ndarray:
+    return np.array([(source, str(k)) not in held for k in keys], dtype=bool)
+
+
 # -- training set ----------------------------------------------------------------------------
 
 
@@ -354,18 +358,18 @@ def training_rows(
                                                  w_subj=config.kote_weight))
     if "news" in config.sources:
         n = news_tweets(corpora)
-        n = capped(n[[(NEWS_FILE, k) not in held for k in n["key"]]])
+        n = capped(n[_not_held(NEWS_FILE, n["key"], held)])
         parts.append(n[["text"]].assign(label="neutral", source="news", w_pol=0.0,
                                         w_subj=config.news_weight))
     if "sarcasm" in config.sources:
         s = sarcasm_tweets(corpora)
-        s = capped(s[s["sarcasm"] & [(SARCASM_FILE, k) not in held for k in s["key"]]])
+        s = capped(s[s["sarcasm"].to_numpy() & _not_held(SARCASM_FILE, s["key"], held)])
         parts.append(s[["text"]].assign(label="negative", source="sarcasm",
                                         w_pol=config.sarcasm_weight,
                                         w_subj=config.sarcasm_weight))
     if "moon" in config.sources:
         m = moon_tweets(corpora)
-        m = m[[(MOON_FILE, k) not in held for k in m["key"]]]
+        m = m[_not_held(MOON_FILE, m["key"], held)]
         m = capped(moon_weak_labels(m[m["text"].str.contains("[가-힣]", regex=True)]))
         parts.append(m[["text", "label"]].assign(source="moon", w_pol=config.moon_weight,
                                                  w_subj=config.moon_weight))

@@ -174,8 +174,8 @@ class KonlpyTokenizer(Tokenizer):
     def _one(self, text: str) -> Tokens:
         safe = jvm_safe(text)
         morphs: list[tuple[str, str]] = []
-        for m in _HASHTAG.finditer(text or ""):
-            morphs.append(("#" + m.group(1), "W_HASHTAG"))
+        if self.name != "okt":  # Okt tags hashtags itself
+            morphs.extend(("#" + m.group(1), "W_HASHTAG") for m in _HASHTAG.finditer(text or ""))
         if safe:
             for start in range(0, len(safe), 2000):  # Kkma is quadratic on long inputs
                 chunk = safe[start : start + 2000]
