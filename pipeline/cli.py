@@ -12,7 +12,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
                   help="Minsim (민심): Seoul civic opinion mining. See README.md.")
 ingest_app = typer.Typer(no_args_is_help=True, help="Import posts into the warehouse.")
 train_app = typer.Typer(no_args_is_help=True, help="Retrain the shipped models from the corpora.")

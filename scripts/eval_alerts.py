@@ -66,14 +66,15 @@ def run_hourly(posts: pd.DataFrame, days: list[dt.date], params: trends.AlertPar
     series = trends.series_hourly(posts, exclude=exclude)
     alerts = pd.DataFrame(columns=trends.ALERT_COLUMNS)
     created = pd.to_datetime(posts["created_at"], utc=True).dt.tz_convert(SEOUL_TZ)
+    span = pd.Timedelta(hours=max(params.windows))
     for day in days:
         start = pd.Timestamp(day).tz_localize(SEOUL_TZ)
         window = series.loc[(series["bucket"] < start + pd.Timedelta(days=1))
                             & (series["bucket"] >= start - pd.Timedelta(days=params.baseline_days))]
         baseline = trends.fit_baseline(window, start=start, params=params)  # once per day
         for hour in trends.hours_of(day):
-            # what the hourly DAG passes: every earlier row, and the hour to score
-            history = window.loc[window["bucket"] < hour]
+            # with a fitted baseline only the trailing window hours of history are read
+            history = window.loc[(window["bucket"] < hour) & (window["bucket"] >= hour - span)]
             current = window.loc[window["bucket"] == hour]
             hour_posts = posts.loc[(created >= hour) & (created < hour + pd.Timedelta(hours=1))]
             new = trends.detect_alerts(history, current, params=params, posts=hour_posts,

@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.transforms.districts import districts_for, gazetteer  # noqa: E402
+from pipeline.transforms.districts import districts_for, gazetteer
 
 
 def evaluate(path: Path) -> tuple[dict, list[tuple[str, list[str], list[str]]]]:
@@ -61,10 +61,14 @@ def main() -> int:
         print(f"eval_districts: {args.set} not found", file=sys.stderr)
         return 1
     figures, errors = evaluate(args.set)
-    print(f"districts: {figures['texts']} texts ({figures['negative_texts']} without a district), "
-          f"{figures['gold_mentions']} gold mentions")
-    print(f"  precision {figures['precision']:.3f}  recall {figures['recall']:.3f}  "
-          f"F1 {figures['f1']:.3f}  exact match {figures['exact_match']:.3f}")
+    print(
+        f"districts: {figures['texts']} texts ({figures['negative_texts']} without a district), "
+        f"{figures['gold_mentions']} gold mentions"
+    )
+    print(
+        f"  precision {figures['precision']:.3f}  recall {figures['recall']:.3f}  "
+        f"F1 {figures['f1']:.3f}  exact match {figures['exact_match']:.3f}"
+    )
     if args.errors:
         for text, gold, got in errors:
             print(f"  gold={gold} got={got} :: {text}")

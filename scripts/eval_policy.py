@@ -21,14 +21,20 @@ sys.path.insert(0, str(ROOT))
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "policy")
-    parser.add_argument("--corpora", type=Path,
-                        default=Path(os.environ.get("MINSIM_CORPORA") or ROOT.parent / "shared" / "data"))
+    parser.add_argument(
+        "--corpora",
+        type=Path,
+        default=Path(os.environ.get("MINSIM_CORPORA") or ROOT.parent / "shared" / "data"),
+    )
     args = parser.parse_args()
-    if not (args.corpora / "petitions_lovit").is_dir() and not (
-        args.corpora / "petitions_2020_korkeep"
-    ).is_dir():
-        print(f"eval_policy: skipped — petition corpora not found under {args.corpora} "
-              "(set MINSIM_CORPORA)")
+    if (
+        not (args.corpora / "petitions_lovit").is_dir()
+        and not (args.corpora / "petitions_2020_korkeep").is_dir()
+    ):
+        print(
+            f"eval_policy: skipped — petition corpora not found under {args.corpora} "
+            "(set MINSIM_CORPORA)"
+        )
         print(json.dumps({"policy": {"skipped": f"no corpora at {args.corpora}"}}))
         return 0
 
@@ -38,16 +44,24 @@ def main() -> int:
 
     model = load_policy_model(args.model)
     res = evaluate_policy(model, args.corpora, get_tokenizer())
-    print(f"policy area ({res['model_version']}): {res['n']} petitions begun from "
-          f"{res['test_from']} ({', '.join(res['test_months'])}), texts cut like posts")
-    print(f"  accuracy {res['accuracy']:.3f}   macro-F1 {res['macro_f1']:.3f}   "
-          f"(title only: {res['title_only']['accuracy']:.3f} / {res['title_only']['macro_f1']:.3f})")
-    print(f"  predict {res['predict_posts_per_s']} posts/s given tokens; "
-          f"sub-issue on {res['sub_issue_coverage']:.0%} of posts")
+    print(
+        f"policy area ({res['model_version']}): {res['n']} petitions begun from "
+        f"{res['test_from']} ({', '.join(res['test_months'])}), texts cut like posts"
+    )
+    print(
+        f"  accuracy {res['accuracy']:.3f}   macro-F1 {res['macro_f1']:.3f}   "
+        f"(title only: {res['title_only']['accuracy']:.3f} / {res['title_only']['macro_f1']:.3f})"
+    )
+    print(
+        f"  predict {res['predict_posts_per_s']} posts/s given tokens; "
+        f"sub-issue on {res['sub_issue_coverage']:.0%} of posts"
+    )
     print(f"  {'area':<22}{'prec':>7}{'rec':>7}{'F1':>7}{'n':>6}")
     for area, row in res["per_class"].items():
-        print(f"  {area:<22}{row['precision']:>7.3f}{row['recall']:>7.3f}{row['f1']:>7.3f}"
-              f"{row['support']:>6}")
+        print(
+            f"  {area:<22}{row['precision']:>7.3f}{row['recall']:>7.3f}{row['f1']:>7.3f}"
+            f"{row['support']:>6}"
+        )
     labels = res["labels"]
     short = [lab[:6] for lab in labels]
     print("  confusion (rows gold, columns predicted):")

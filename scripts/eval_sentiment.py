@@ -36,7 +36,7 @@ def runtime_figures(model_path: Path, texts: list[str], tokens: list, n_posts: i
     from pipeline.nlp.sentiment import load_sentiment_model
 
     if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     rss0 = _rss_mb()
     t0 = time.perf_counter()
     model = load_sentiment_model(model_path)

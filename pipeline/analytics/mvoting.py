@@ -130,7 +130,7 @@ def mvoting_comparison(
         n = len(rel)
         pos = int((s == "positive").sum())
         neg = int((s == "negative").sum())
-        term_set = {w for t in terms for w in t.split()}
+        term_set = {w for t in terms for w in t.split()} | {t.replace(" ", "") for t in terms}
         pos_kw: Counter = Counter()
         neg_kw: Counter = Counter()
         for i in rel:

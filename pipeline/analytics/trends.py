@@ -42,8 +42,8 @@ SERIES_COLUMNS = ["bucket", "kind", "key", "count", "negative", "total", "author
 ALERT_KINDS = ("negativity_spike", "volume_burst", "hashtag_burst", "new_hashtag")
 ALERT_COLUMNS = [
     "alert_id", "detected_at", "bucket", "last_bucket", "kind", "series_kind", "policy_area",
-    "district", "key", "observed", "expected", "score", "severity", "sample_post_ids", "status",
-    "message_ko",
+    "district", "key", "observed", "expected", "window_hours", "score", "severity",
+    "sample_post_ids", "status", "message_ko",
 ]
 EVAL_COLUMNS = ["precision", "recall", "median_delay", "alerts", "true_alerts", "events", "detected"]
 _SEP = "|"
@@ -214,7 +214,7 @@ def _empty_alerts() -> pd.DataFrame:
     df = pd.DataFrame({c: pd.Series([], dtype=object) for c in ALERT_COLUMNS})
     for c in ("detected_at", "bucket", "last_bucket"):
         df[c] = pd.Series([], dtype=f"datetime64[ns, {SEOUL_TZ}]")
-    for c in ("observed",):
+    for c in ("observed", "window_hours"):
         df[c] = pd.Series([], dtype="int64")
     for c in ("expected", "score"):
         df[c] = pd.Series([], dtype="float64")
@@ -283,13 +283,13 @@ def fit_baseline(
         stats[(series_kind, value)] = _KindStats(
             c_all=hs.groupby("key")[value].sum().astype(float),
             c_hour=hs.groupby(["key", hs["bucket"].dt.hour])[value].sum().astype(float),
-            c_wd=hs.groupby(["key", hs["bucket"].dt.weekday])[value].sum().astype(float),
+            c_wd=hs.groupby(["key", hs["bucket"].dt.day_of_week])[value].sum().astype(float),
             prior=_prior_shares(hist, series_kind, value, t_all, p),
         )
     return Baseline(
         start=start, days=int(hist["bucket"].dt.date.nunique()), t_all=t_all,
         t_hour=totals.groupby(totals.index.hour).sum().astype(float),
-        t_wd=totals.groupby(totals.index.weekday).sum().astype(float), stats=stats,
+        t_wd=totals.groupby(totals.index.day_of_week).sum().astype(float), stats=stats,
     )
 
 
@@ -304,7 +304,7 @@ def _expected(
     """
     keys = cur["key"]
     hour = cur["bucket"].dt.hour
-    wd = cur["bucket"].dt.weekday
+    wd = cur["bucket"].dt.day_of_week
     n_hist = keys.map(st.c_all).fillna(0.0).astype(float)
     prior = keys.map(st.prior).astype(float).fillna(float(st.prior.get("__default__", 1e-4)))
     alpha = p.prior_weight * prior
@@ -383,6 +383,7 @@ def _alert_id(kind: str, series_kind: str, key: str, bucket: pd.Timestamp) -> st
 
 def _message(kind: str, area: str | None, district: str | None, key: str, obs: int,
              exp: float, hours: int) -> str:
+    """One Korean sentence: where, what, how many in the last `hours` against the usual."""
     area = area if isinstance(area, str) else None
     district = district if isinstance(district, str) else None
     where = " · ".join(x for x in (POLICY_AREAS.get(area or "", None), district) if x) or "서울"
@@ -467,6 +468,20 @@ def _windows(
                 ok &= a >= p.min_authors
         need = p.min_score + (p.window_penalty if w > 1 else 0.0)
         ok &= sc >= need
+        if w > 1:
+            # its recent half must be up on its own, or a window would echo a burst that ended
+            h = (w + 1) // 2
+            lo_h = np.maximum(cur_pos + 1 - h, 0)
+            o_h = cs_o[:, cur_pos + 1] - cs_o[:, lo_h]
+            m_h = cs_m[:, cur_pos + 1] - cs_m[:, lo_h]
+            if st is None:
+                sc_h = _poisson_score(pd.Series(o_h.ravel()), pd.Series(m_h.ravel()))
+            else:
+                size_h = 1.0 / (np.maximum(inv_post, 0.0) + 1.0 / (p.dispersion * h))
+                sc_h = _nb_score(pd.Series(o_h.ravel()), pd.Series(m_h.ravel()),
+                                 pd.Series(size_h))
+            ok &= ((sc_h.reshape(o.shape) >= p.min_score / 2) & (o_h >= 2)
+                   & (o_h >= p.min_ratio * m_h))
         for ki, ji in zip(*np.nonzero(ok)):
             bucket = buckets[cur_pos[ji]]
             if (keys[ki], bucket) not in present:
@@ -474,15 +489,15 @@ def _windows(
             margin = sc[ki, ji] - need
             prev = best.get((ki, ji))
             if prev is None or margin > prev[0]:
-                best[(ki, ji)] = (margin, int(o[ki, ji]), float(m[ki, ji]), float(sc[ki, ji]))
+                best[(ki, ji)] = (margin, int(o[ki, ji]), float(m[ki, ji]), float(sc[ki, ji]), w)
     kind = {"policy_area": "volume_burst", "district": "volume_burst",
             "hashtag": "hashtag_burst"}.get(series_kind, "volume_burst")
     if value == "negative":
         kind = "negativity_spike"
     if st is None:
         kind = "new_hashtag"
-    return [(kind, series_kind, keys[ki], buckets[cur_pos[ji]], ob, mu_, sc_)
-            for (ki, ji), (_, ob, mu_, sc_) in sorted(best.items())]
+    return [(kind, series_kind, keys[ki], buckets[cur_pos[ji]], ob, mu_, sc_, w)
+            for (ki, ji), (_, ob, mu_, sc_, w) in sorted(best.items())]
 
 
 def detect_alerts(
@@ -544,41 +559,55 @@ def detect_alerts(
     if not rows:
         return _empty_alerts()
     raw = pd.DataFrame(rows, columns=["kind", "series_kind", "key", "bucket", "observed",
-                                      "expected", "score"])
-    raw = _suppress_overlaps(raw)
+                                      "expected", "score", "window_hours"])
+    raw = _suppress_overlaps(raw, p)
     alerts = _merge_runs(raw, p)
     return _describe(alerts, posts, p)
 
 
-def _suppress_overlaps(raw: pd.DataFrame) -> pd.DataFrame:
-    """Keep the most specific alert of an hour: an area x district alert makes the area-wide and
-    the district-wide alert of the same kind (and hour) redundant."""
+def _covered(series_kind: str, key: str, bucket: pd.Timestamp,
+             specific: list[tuple[str, str, pd.Timestamp]], gap: pd.Timedelta) -> bool:
+    """Whether an area x district alert (area, district, bucket) explains a broader alert."""
+    for area, district, b in specific:
+        if not (bucket - gap <= b <= bucket):
+            continue
+        if (series_kind == "policy_area" and key == area) or (
+                series_kind == "district" and key == district):
+            return True
+    return False
+
+
+def _suppress_overlaps(raw: pd.DataFrame, p: AlertParams) -> pd.DataFrame:
+    """Keep the most specific alert: an area x district alert in the same or the previous
+    `merge_gap_hours` makes an area-wide or district-wide alert of that area / district redundant
+    (a trailing window would otherwise echo it after the district burst has been reported)."""
     spec = raw.loc[raw["series_kind"] == "area_district_negative"]
-    parts = spec["key"].map(lambda k: k.partition(_SEP))
-    areas = {(k, pt[0], bk) for k, pt, bk in zip(spec["kind"], parts, spec["bucket"])}
-    dists = {(k, pt[2], bk) for k, pt, bk in zip(spec["kind"], parts, spec["bucket"])}
-    drop = [
-        (sk == "policy_area" and (k, key, bk) in areas)
-        or (sk == "district" and (k, key, bk) in dists)
-        or (sk == "district" and k == "volume_burst" and ("volume_burst", key, bk) in dists)
-        for k, sk, key, bk in zip(raw["kind"], raw["series_kind"], raw["key"], raw["bucket"])
-    ]
+    specific = [(k.partition(_SEP)[0], k.partition(_SEP)[2], b)
+                for k, b in zip(spec["key"], spec["bucket"])]
+    gap = pd.Timedelta(hours=p.merge_gap_hours)
+    drop = [sk in ("policy_area", "district") and _covered(sk, key, bk, specific, gap)
+            for sk, key, bk in zip(raw["series_kind"], raw["key"], raw["bucket"])]
     return raw.loc[~np.array(drop, dtype=bool)]
 
 
 def _merge_runs(raw: pd.DataFrame, p: AlertParams) -> pd.DataFrame:
+    """One alert per run of hours of a series; observed/expected/window of its peak hour."""
     raw = raw.sort_values(["kind", "series_kind", "key", "bucket"], ignore_index=True)
     gap = pd.Timedelta(hours=p.merge_gap_hours)
     same = ((raw["kind"] == raw["kind"].shift()) & (raw["series_kind"] == raw["series_kind"].shift())
             & (raw["key"] == raw["key"].shift())
             & (raw["bucket"] - raw["bucket"].shift() <= gap))
     raw["run"] = (~same).cumsum()
+    peak = raw.sort_values(["run", "score", "bucket"], ascending=[True, False, True]) \
+        .drop_duplicates("run").set_index("run")
     g = raw.groupby("run", sort=True)
-    out = g.agg(kind=("kind", "first"), series_kind=("series_kind", "first"), key=("key", "first"),
-                bucket=("bucket", "min"), last_bucket=("bucket", "max"),
-                observed=("observed", "sum"), expected=("expected", "sum"),
-                score=("score", "max")).reset_index(drop=True)
-    return out
+    out = pd.DataFrame({
+        "kind": g["kind"].first(), "series_kind": g["series_kind"].first(), "key": g["key"].first(),
+        "bucket": g["bucket"].min(), "last_bucket": g["bucket"].max(),
+        "observed": peak["observed"], "expected": peak["expected"], "score": peak["score"],
+        "window_hours": peak["window_hours"],
+    })
+    return out.reset_index(drop=True)
 
 
 def _describe(alerts: pd.DataFrame, posts: pd.DataFrame | None, p: AlertParams) -> pd.DataFrame:
@@ -610,10 +639,10 @@ def _describe(alerts: pd.DataFrame, posts: pd.DataFrame | None, p: AlertParams) 
     a["detected_at"] = a["bucket"] + _HOUR
     a["severity"] = [_severity(s, p) for s in a["score"]]
     a["status"] = "open"
-    hours = ((a["last_bucket"] - a["bucket"]) / _HOUR).astype(int) + 1
     a["message_ko"] = [
-        _message(r.kind, r.policy_area, r.district, r.key, int(r.observed), float(r.expected), h)
-        for r, h in zip(a.itertuples(), hours)
+        _message(r.kind, r.policy_area, r.district, r.key, int(r.observed), float(r.expected),
+                 int(r.window_hours))
+        for r in a.itertuples()
     ]
     a["expected"] = a["expected"].round(3)
     a["score"] = a["score"].round(3)
@@ -674,6 +703,12 @@ def merge_alerts(previous: pd.DataFrame | None, new: pd.DataFrame, *,
     prev["bucket"] = _seoul(prev["bucket"])
     prev["last_bucket"] = _seoul(prev["last_bucket"])
     gap = pd.Timedelta(hours=p.merge_gap_hours)
+    spec = prev.loc[prev["series_kind"] == "area_district_negative"]
+    specific = [(k.partition(_SEP)[0], k.partition(_SEP)[2], lb)
+                for k, lb in zip(spec["key"], spec["last_bucket"])]
+    new = new.loc[[not (sk in ("policy_area", "district")
+                        and _covered(sk, key, _seoul(pd.Series([bk])).iloc[0], specific, gap))
+                   for sk, key, bk in zip(new["series_kind"], new["key"], new["bucket"])]]
     out = []
     prev_by = {}
     for r in prev.sort_values("last_bucket").itertuples(index=False):
@@ -685,15 +720,12 @@ def merge_alerts(previous: pd.DataFrame | None, new: pd.DataFrame, *,
                 and pd.Timedelta(0) < d["bucket"] - old["last_bucket"] <= gap):
             merged = dict(old)
             merged["last_bucket"] = max(old["last_bucket"], d["last_bucket"])
-            merged["observed"] = int(old["observed"]) + int(d["observed"])
-            merged["expected"] = round(float(old["expected"]) + float(d["expected"]), 3)
-            merged["score"] = max(float(old["score"]), float(d["score"]))
-            merged["severity"] = _severity(merged["score"], p)
+            if float(d["score"]) > float(old["score"]):  # the peak hour describes the alert
+                for c in ("observed", "expected", "score", "window_hours", "severity",
+                          "message_ko"):
+                    merged[c] = d[c]
             ids = list(old["sample_post_ids"] or []) + list(d["sample_post_ids"] or [])
-            merged["sample_post_ids"] = ids[: p.samples]
-            hours = int((merged["last_bucket"] - merged["bucket"]) / _HOUR) + 1
-            merged["message_ko"] = _message(d["kind"], old["policy_area"], old["district"], d["key"],
-                                            merged["observed"], merged["expected"], hours)
+            merged["sample_post_ids"] = list(dict.fromkeys(ids))[: p.samples]
             prev_by[(r.kind, r.series_kind, r.key)] = merged
             out.append(merged)
         else:

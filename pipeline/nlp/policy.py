@@ -5,10 +5,10 @@ attributes and returns self). It scores a post from three sparse feature blocks 
 its Kiwi `Tokens`:
 
 - `w`: content morphemes (`Tokens.terms`, predicates as stems, hashtags included), TF-IDF;
-- `b`: pairs of consecutive nouns (중랑_천, 공공_임대), TF-IDF;
-- `c`: character 2–3-grams inside words (robust to spacing and unknown compounds), TF-IDF;
+- `b`: pairs of consecutive nouns (공공_임대), TF-IDF — off by default (weight 0: no gain on validation);
+- `c`: character 2–3-grams of the text (robust to spacing and unknown compounds), TF-IDF;
 
-each block l2-normalised and weighted. Two linear models over the same features, a logistic regression
+each block l2-normalised and weighted (a block weighted 0 is not computed). Two linear models over the same features, a logistic regression
 (SGD, log loss, class-balanced) and a Complement Naive Bayes, are folded into a single coefficient matrix,
 so prediction is one sparse product. On top, a Seoul keyword prior (`data/sub_issues.json`) adds a fixed
 log-odds boost to an area for each of its keywords present in the post (따릉이 → transport_urban): posts of a
@@ -30,8 +30,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import repeat
 from importlib import resources
+from itertools import pairwise, repeat
 from pathlib import Path
 
 import numpy as np
@@ -66,7 +66,7 @@ class KeywordRules:
 
     sub_issues: dict[str, SubIssue]
     pattern: re.Pattern[str] | None
-    owner: dict[str, tuple[str, str]]  # keyword (casefolded) → (area, sub-issue code)
+    owner: dict[str, tuple[str, str]]  # keyword (lower-cased) → (area, sub-issue code)
     strong: frozenset[str]  # Seoul-specific keywords that weigh double in the prior
 
 
@@ -149,7 +149,7 @@ def word_features(tokens) -> list[str]:
 def bigram_features(tokens) -> list[str]:
     """Consecutive noun (and hashtag) pairs."""
     nouns = [f for f, t in tokens.morphs if t in _NOUNISH]
-    return [f"{a}_{b}" for a, b in zip(nouns, nouns[1:])]
+    return [f"{a}_{b}" for a, b in pairwise(nouns)]
 
 
 def char_features(text: str, max_chars: int = 400) -> list[str]:
@@ -177,16 +177,18 @@ def _block(docs: Sequence[list[str]], vocab: dict[str, int], idf: np.ndarray) ->
         np.log(X.data, out=X.data)
         X.data += 1.0
         X.data *= idf[X.indices]
-        sq = np.bincount(np.repeat(np.arange(n), np.diff(X.indptr)), weights=X.data**2,
-                         minlength=n)
+        sq = np.bincount(
+            np.repeat(np.arange(n), np.diff(X.indptr)), weights=X.data**2, minlength=n
+        )
         norms = np.sqrt(sq).astype(np.float32)
         norms[norms == 0] = 1.0
         X.data /= np.repeat(norms, np.diff(X.indptr))
     return X
 
 
-def _fit_vocab(docs: Sequence[list[str]], min_df: int, max_features: int | None
-               ) -> tuple[dict[str, int], np.ndarray]:
+def _fit_vocab(
+    docs: Sequence[list[str]], min_df: int, max_features: int | None
+) -> tuple[dict[str, int], np.ndarray]:
     df: dict[str, int] = {}
     for doc in docs:
         for g in set(doc):
@@ -215,8 +217,8 @@ class PolicyAreaModel:
         min_df: int = 2,
         max_char_features: int = 150_000,
         max_chars: int = 400,
-        block_weights: tuple[float, float, float] = (1.0, 0.6, 1.0),
-        alpha: float = 1e-4,
+        block_weights: tuple[float, float, float] = (1.0, 0.0, 1.0),
+        alpha: float = 5e-5,
         epochs: int = 20,
         nb_alpha: float = 0.3,
         nb_weight: float = 0.5,
@@ -239,8 +241,20 @@ class PolicyAreaModel:
         self.version = version
 
     # scikit-learn's get_params/set_params without importing BaseEstimator at module import
-    _PARAMS = ("min_df", "max_char_features", "max_chars", "block_weights", "alpha", "epochs",
-               "nb_alpha", "nb_weight", "keyword_weight", "class_weight", "random_state", "version")
+    _PARAMS = (
+        "min_df",
+        "max_char_features",
+        "max_chars",
+        "block_weights",
+        "alpha",
+        "epochs",
+        "nb_alpha",
+        "nb_weight",
+        "keyword_weight",
+        "class_weight",
+        "random_state",
+        "version",
+    )
 
     def get_params(self, deep: bool = True) -> dict:
         return {k: getattr(self, k) for k in self._PARAMS}
@@ -279,8 +293,13 @@ class PolicyAreaModel:
         return self._transform(self._docs(texts, tokens))
 
     # ---- training
-    def fit(self, texts: Sequence[str], tokens: Sequence, y: Sequence[str],
-            sample_weight: np.ndarray | None = None) -> PolicyAreaModel:
+    def fit(
+        self,
+        texts: Sequence[str],
+        tokens: Sequence,
+        y: Sequence[str],
+        sample_weight: np.ndarray | None = None,
+    ) -> PolicyAreaModel:
         from sklearn.linear_model import SGDClassifier
         from sklearn.naive_bayes import ComplementNB
 
@@ -298,9 +317,15 @@ class PolicyAreaModel:
         y = np.asarray(y)
         present = [a for a in AREAS if a in set(y.tolist())]
         self.classes_ = np.array(present)
-        lr = SGDClassifier(loss="log_loss", alpha=self.alpha, class_weight=self.class_weight,
-                           max_iter=self.epochs, tol=None, average=True,
-                           random_state=self.random_state)
+        lr = SGDClassifier(
+            loss="log_loss",
+            alpha=self.alpha,
+            class_weight=self.class_weight,
+            max_iter=self.epochs,
+            tol=None,
+            average=True,
+            random_state=self.random_state,
+        )
         lr.fit(X, y, sample_weight=sample_weight)
         order = [list(lr.classes_).index(c) for c in present]
         coef = lr.coef_[order].T.astype(np.float64) if len(present) > 2 else None
@@ -338,8 +363,12 @@ class PolicyAreaModel:
         np.minimum(prior, 3.0 * self.keyword_weight, out=prior)
         return prior
 
-    def decision_function(self, texts: Sequence[str], tokens: Sequence,
-                          hits: list[list[tuple[str, str, str]]] | None = None) -> np.ndarray:
+    def decision_function(
+        self,
+        texts: Sequence[str],
+        tokens: Sequence,
+        hits: list[list[tuple[str, str, str]]] | None = None,
+    ) -> np.ndarray:
         """Log-odds per area (columns in `classes_` order), keyword prior included."""
         X = self.transform(texts, tokens)
         scores = np.asarray(X @ self.coef_) + self.intercept_
@@ -381,7 +410,9 @@ class PolicyAreaModel:
             directory / "model.npz",
             coef=self.coef_.astype(np.float16),
             intercept=self.intercept_,
-            idf_w=self.idfs_[0], idf_b=self.idfs_[1], idf_c=self.idfs_[2],
+            idf_w=self.idfs_[0],
+            idf_b=self.idfs_[1],
+            idf_c=self.idfs_[2],
         )
         vocab = {name: sorted(v, key=v.get) for name, v in zip("wbc", self.vocabs_, strict=True)}
         (directory / "vocab.json").write_text(
@@ -389,10 +420,16 @@ class PolicyAreaModel:
         )
         params = self.get_params()
         params["block_weights"] = list(params["block_weights"])
-        body = {"format": FORMAT, "version": self.version, "classes": list(self.classes_),
-                "params": params, **(meta or {})}
-        (directory / "meta.json").write_text(json.dumps(body, ensure_ascii=False, indent=2) + "\n",
-                                             "utf-8")
+        body = {
+            "format": FORMAT,
+            "version": self.version,
+            "classes": list(self.classes_),
+            "params": params,
+            **(meta or {}),
+        }
+        (directory / "meta.json").write_text(
+            json.dumps(body, ensure_ascii=False, indent=2) + "\n", "utf-8"
+        )
         return directory
 
 
@@ -467,12 +504,15 @@ def load_policy_model(path: Path) -> PolicyAreaModel:
     if problems:
         raise _fail(directory / "model.npz", "; ".join(problems))
     params = dict(meta.get("params") or {})
-    params["block_weights"] = tuple(params.get("block_weights", (1.0, 0.6, 1.0)))
+    params["block_weights"] = tuple(params.get("block_weights", (1.0, 0.0, 1.0)))
     model = PolicyAreaModel(**{k: v for k, v in params.items() if k in PolicyAreaModel._PARAMS})
     model.version = str(meta.get("version") or directory.name)
     model.vocabs_ = vocabs
-    model.idfs_ = [arrays["idf_w"].astype(np.float32), arrays["idf_b"].astype(np.float32),
-                   arrays["idf_c"].astype(np.float32)]
+    model.idfs_ = [
+        arrays["idf_w"].astype(np.float32),
+        arrays["idf_b"].astype(np.float32),
+        arrays["idf_c"].astype(np.float32),
+    ]
     model.coef_ = coef.astype(np.float32)
     model.intercept_ = arrays["intercept"].astype(np.float32)
     model.classes_ = np.array(classes)

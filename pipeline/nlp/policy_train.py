@@ -20,6 +20,7 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -54,7 +55,9 @@ def petitions(corpora: Path) -> list[Petition]:
     lovit = sorted((corpora / "petitions_lovit").glob("petitions_*"))
     korkeep = corpora / "petitions_2020_korkeep" / "petitions_2020.jsonl.gz"
     if not lovit and not korkeep.exists():
-        raise FileNotFoundError(f"{corpora}: no petitions_lovit/ or petitions_2020_korkeep/ corpus")
+        raise FileNotFoundError(
+            f"{corpora}: no petitions_lovit/ or petitions_2020_korkeep/ corpus"
+        )
     raw: list[dict] = []
     for path in lovit:
         with path.open(encoding="utf-8") as fh:
@@ -74,8 +77,16 @@ def petitions(corpora: Path) -> list[Petition]:
         if key in seen or not (title or content):
             continue
         seen.add(key)
-        out.append(Petition(str(d.get("petition_idx")), str(d.get("begin") or ""), category,
-                            PETITION_CATEGORY_TO_AREA[category], title, content))
+        out.append(
+            Petition(
+                str(d.get("petition_idx")),
+                str(d.get("begin") or ""),
+                category,
+                PETITION_CATEGORY_TO_AREA[category],
+                title,
+                content,
+            )
+        )
     out.sort(key=lambda p: (p.begin, p.idx))
     return out
 
@@ -158,25 +169,38 @@ def _analyze(tokenizer, texts: Sequence[str], batch: int = 2000):
 
 
 def _metrics(gold: Sequence[str], pred: Sequence[str]) -> dict:
-    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+    from sklearn.metrics import (
+        accuracy_score,
+        confusion_matrix,
+        f1_score,
+        precision_recall_fscore_support,
+    )
 
     labels = [a for a in POLICY_AREAS if a in set(gold) | set(pred)]
     p, r, f, n = precision_recall_fscore_support(gold, pred, labels=labels, zero_division=0)
     return {
         "n": len(gold),
         "accuracy": round(float(accuracy_score(gold, pred)), 4),
-        "macro_f1": round(float(f1_score(gold, pred, labels=labels, average="macro",
-                                         zero_division=0)), 4),
-        "per_class": {lab: {"precision": round(float(p[i]), 4), "recall": round(float(r[i]), 4),
-                            "f1": round(float(f[i]), 4), "support": int(n[i])}
-                      for i, lab in enumerate(labels)},
+        "macro_f1": round(
+            float(f1_score(gold, pred, labels=labels, average="macro", zero_division=0)), 4
+        ),
+        "per_class": {
+            lab: {
+                "precision": round(float(p[i]), 4),
+                "recall": round(float(r[i]), 4),
+                "f1": round(float(f[i]), 4),
+                "support": int(n[i]),
+            }
+            for i, lab in enumerate(labels)
+        },
         "labels": labels,
         "confusion": confusion_matrix(gold, pred, labels=labels).tolist(),
     }
 
 
-def evaluate_policy(model, corpora: Path, tokenizer, *, test_from: str | None = None,
-                    limit: int | None = None) -> dict:
+def evaluate_policy(
+    model, corpora: Path, tokenizer, *, test_from: str | None = None, limit: int | None = None
+) -> dict:
     """Accuracy, macro-F1, per-class F1 and confusion on the test months, texts cut like posts.
 
     The test months are those the model did not train on (`meta.json` `test_from`, else `TEST_FROM`).
@@ -197,15 +221,17 @@ def evaluate_policy(model, corpora: Path, tokenizer, *, test_from: str | None = 
     titles = [p.title for p in test]
     t_areas, _, _ = model.predict(titles, _analyze(tokenizer, titles))
     title_only = _metrics([p.area for p in test], t_areas)
-    out.update({
-        "test_from": test_from,
-        "test_months": sorted({p.begin[:7] for p in test}),
-        "title_only": {"accuracy": title_only["accuracy"], "macro_f1": title_only["macro_f1"]},
-        "mean_confidence": round(float(np.mean(conf)), 4),
-        "sub_issue_coverage": round(sum(s is not None for s in subs) / len(subs), 4),
-        "predict_posts_per_s": round(len(texts) / seconds) if seconds else None,
-        "model_version": getattr(model, "version", "unknown"),
-    })
+    out.update(
+        {
+            "test_from": test_from,
+            "test_months": sorted({p.begin[:7] for p in test}),
+            "title_only": {"accuracy": title_only["accuracy"], "macro_f1": title_only["macro_f1"]},
+            "mean_confidence": round(float(np.mean(conf)), 4),
+            "sub_issue_coverage": round(sum(s is not None for s in subs) / len(subs), 4),
+            "predict_posts_per_s": round(len(texts) / seconds) if seconds else None,
+            "model_version": getattr(model, "version", "unknown"),
+        }
+    )
     return out
 
 
@@ -218,12 +244,16 @@ def train_policy(
     tokenizer=None,
     test_from: str = TEST_FROM,
     n_crops: int = 3,
+    recent_days: int = 120,
+    recent_weight: float = 2.0,
     params: dict | None = None,
 ) -> dict:
     """Train on petitions begun before `test_from`, evaluate on the rest, save to `out_dir`.
 
     `out_dir` is the version directory (`models/policy/<version>`); its name is the model version.
-    `sample` keeps a seeded random subset of that many training petitions (for tests). Returns the
+    Petitions begun in the last `recent_days` before `test_from` weigh `recent_weight` (topics drift:
+    tuned on the validation month). `sample` keeps a seeded random subset of that many training
+    petitions (for tests). Returns the
     meta dict written to `meta.json` (data, parameters, test metrics).
     """
     from pipeline.nlp.policy import PolicyAreaModel
@@ -238,13 +268,19 @@ def train_policy(
     if not train:
         raise ValueError(f"{corpora}: no petitions begun before {test_from}")
     start = time.perf_counter()
-    texts, labels, _ = training_views(train, seed=seed, n_crops=n_crops)
+    texts, labels, owner = training_views(train, seed=seed, n_crops=n_crops)
+    cutoff = (date.fromisoformat(test_from) - timedelta(days=recent_days)).isoformat()
+    weights = np.array([recent_weight if train[i].begin >= cutoff else 1.0 for i in owner])
     tokens = _analyze(tokenizer, texts)
-    log.info("policy: %d views of %d petitions tokenised in %.0fs", len(texts), len(train),
-             time.perf_counter() - start)
+    log.info(
+        "policy: %d views of %d petitions tokenised in %.0fs",
+        len(texts),
+        len(train),
+        time.perf_counter() - start,
+    )
     model = PolicyAreaModel(**{"random_state": seed, **(params or {})})
     model.set_params(version=out_dir.name)
-    model.fit(texts, tokens, labels)
+    model.fit(texts, tokens, labels, sample_weight=weights)
     fit_seconds = time.perf_counter() - start
     meta = {
         "trained_on": {
@@ -256,6 +292,7 @@ def train_policy(
             "sample": sample,
             "seed": seed,
             "n_crops": n_crops,
+            "recent_weight": {"from": cutoff, "weight": recent_weight},
         },
         "test_from": test_from,
         "tokenizer": getattr(tokenizer, "version", "unknown"),
@@ -263,8 +300,13 @@ def train_policy(
     }
     model.meta_ = meta
     if test:
-        evaluation = evaluate_policy(model, corpora, tokenizer, test_from=test_from,
-                                     limit=None if sample is None else max(200, sample // 4))
+        evaluation = evaluate_policy(
+            model,
+            corpora,
+            tokenizer,
+            test_from=test_from,
+            limit=None if sample is None else max(200, sample // 4),
+        )
         meta["test"] = {k: v for k, v in evaluation.items() if k != "model_version"}
     model.save(out_dir, meta)
     return json.loads((out_dir / "meta.json").read_text("utf-8"))
@@ -279,14 +321,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="models/policy/<version>")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--sample", type=int, default=None)
-    parser.add_argument("--set-default", action="store_true",
-                        help="write the version name into <out>/../DEFAULT")
+    parser.add_argument(
+        "--set-default", action="store_true", help="write the version name into <out>/../DEFAULT"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     meta = train_policy(args.corpora, args.out, seed=args.seed, sample=args.sample)
     test = meta.get("test", {})
-    print(f"policy {args.out.name}: test accuracy {test.get('accuracy')} "
-          f"macro-F1 {test.get('macro_f1')} on {test.get('n')} petitions")
+    print(
+        f"policy {args.out.name}: test accuracy {test.get('accuracy')} "
+        f"macro-F1 {test.get('macro_f1')} on {test.get('n')} petitions"
+    )
     if args.set_default:
         (args.out.parent / "DEFAULT").write_text(args.out.name + "\n", "utf-8")
     return 0

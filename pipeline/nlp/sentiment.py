@@ -405,7 +405,7 @@ def load_sentiment_model(path: Path) -> SentimentModel:
             intercept = np.asarray(npz["intercept"], dtype=np.float32)
     except FileNotFoundError:
         raise ModelLoadError(f"{weights_path}: missing; {RETRAIN_HINT}") from None
-    except Exception as exc:  # zip/npy decoding raises many types; all mean a corrupt file
+    except Exception as exc:  # noqa: BLE001 - zip/npy decoding raises many types: all corrupt
         raise ModelLoadError(
             f"{weights_path}: corrupt ({type(exc).__name__}: {exc}); {RETRAIN_HINT}"
         ) from None

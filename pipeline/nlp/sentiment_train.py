@@ -261,6 +261,36 @@ _POSITIVE_T = (
 )
 
 
+# Requests and proposals (the petition/민원 register) are neutral unless they complain.
+_TOPICS = ("마스크 공급", "개학 연기", "등록금 인하", "임대료 감면", "재난지원금 지급", "온라인 수업",
+           "어린이 보호구역 확대", "공공임대주택 공급", "버스 노선 신설", "지하철 증차", "주차장 확충",
+           "미세먼지 대책", "소상공인 지원", "청년 일자리 지원", "경로당 운영", "보육교사 처우 개선",
+           "반려동물 등록제", "층간소음 기준", "전세 대출 규제", "재개발 절차", "의료 인력 확충",
+           "장애인 활동지원", "학원 차량 안전벨트", "공공 와이파이", "자전거 도로", "응급실 운영",
+           "코로나19 검사 확대", "예방접종 일정", "가로수 정비", "하수도 정비", "독거노인 돌봄",
+           "출산 장려금", "국공립 어린이집", "택시 승차 거부 단속", "재활용 분리배출", "공원 조성")
+_REQUEST_T = (
+    "{topic}을 요청합니다", "{topic} 부탁드립니다", "{topic}에 대해 청원합니다", "{topic}을 건의합니다",
+    "{topic} 관련 법을 개정해 주세요", "{topic} 해주세요", "{topic}을 검토해 주시기 바랍니다",
+    "{topic} 대책을 마련해 주십시오", "{topic} 시행을 제안합니다", "{topic} 기준을 마련해 주세요",
+    "{topic} 관련 청원", "{topic}에 관한 제안", "{topic} 신청 기간이 궁금합니다",
+    "{topic} 일정은 언제 발표되나요?", "{topic} 지원 대상을 넓혀 주세요", "{topic} 추진을 바랍니다",
+    "{topic}, 이렇게 하면 가능합니다", "{topic} 방안을 공개해 주세요", "정부는 {topic}을 시행하라",
+    "{topic} 관련 설명회 안내", "{topic} 예산 편성 현황", "{topic} 조속히 시행해 주세요",
+)
+_COMPLAINT_T = (
+    "{topic} 문제 때문에 너무 힘듭니다", "{topic} 엉터리 행정에 분노합니다", "{topic} 약속은 거짓말이었나요",
+    "{topic} 이대로는 못 살겠습니다", "{topic} 무책임한 정부를 규탄합니다", "{topic} 한다더니 아무것도 안 바뀌었네요",
+    "{topic} 때문에 피해가 막심합니다", "{topic} 탁상행정 정말 답답합니다", "{topic} 불공평합니다 억울합니다",
+    "{topic} 담당자 횡포를 고발합니다",
+)
+_THANKS_T = (
+    "{topic} 시행해 주셔서 감사합니다", "{topic} 덕분에 큰 도움이 됐어요", "{topic} 정말 잘한 정책입니다",
+    "{topic} 빠르게 해결해 주셔서 고맙습니다", "{topic} 소식 반갑네요 환영합니다",
+    "{topic} 응원합니다 힘내세요", "{topic} 덕분에 안심이 됩니다", "{topic} 결정 칭찬합니다",
+)
+
+
 def civic_templates(seed: int, per_template: int = 30) -> pd.DataFrame:
     """Short civic posts generated from hand-written templates: complaints, requests, thanks."""
     rng = np.random.default_rng(seed)
@@ -271,10 +301,18 @@ def civic_templates(seed: int, per_template: int = 30) -> pd.DataFrame:
             for _ in range(per_template):
                 recs.append((t.format(place=_PLACES[rng.integers(len(_PLACES))],
                                       service=_SERVICES[rng.integers(len(_SERVICES))]), label))
+    for label, templates in (("neutral", _REQUEST_T), ("negative", _COMPLAINT_T),
+                             ("positive", _THANKS_T)):
+        for t in templates:
+            for _ in range(per_template):
+                recs.append((t.format(topic=_TOPICS[rng.integers(len(_TOPICS))]), label))
     return pd.DataFrame(recs, columns=["text", "label"]).drop_duplicates("text")
 
 
-_POS_CUES = re.compile(r"감사|고맙|고마워|축하|환영|자랑스럽|존경|기쁘|기쁨|반갑|든든|훌륭|멋지|최고|응원합")
+_POS_CUES = re.compile(
+    r"감사|고맙|고마워|축하|환영|자랑스럽|존경|기쁘|기쁨|반갑|든든|훌륭|멋지|멋진|최고|응원|공감|"
+    r"격려|희망|행복|다행|아름다운|좋은 일|좋겠|힘입니다|역대 최대|뿌듯|즐거"
+)
 _NEG_CUES = re.compile(
     r"유감|개탄|규탄|안타깝|분노|거짓말|부끄러|잘못|한심|참담|슬프|비통|명복|어이없|오만|"
     r"부당|억울|책임져|사과해|심각한|묵과|무책임|실망|황당|횡포"
@@ -315,7 +353,7 @@ class SentimentTrainConfig:
     news_weight: float = 2.0
     sarcasm_weight: float = 0.5
     moon_weight: float = 1.0
-    template_weight: float = 0.5
+    template_weight: float = 1.5
     feedback_weight: float = 5.0
     sources: tuple[str, ...] = field(
         default=("nsmc", "kote", "news", "sarcasm", "moon", "templates")
@@ -572,66 +610,86 @@ def evaluate_sentiment(
     return out
 
 
+_CARD_MODEL = """\
+## What it does
+Labels a post `negative` / `neutral` / `positive` by the attitude its author expresses (not the
+topic; `policy_taxonomy.md`), with `sentiment_score` = P(positive) − P(negative) in [-1, 1].
+
+## Model
+- Features: character 1–5-grams of the lower-cased, whitespace-normalised text (first 1,000
+  characters, so a 100 KB post costs no more than a long one) and Kiwi `Tokens.terms` unigrams +
+  bigrams (the pipeline's tokens; `predict` never re-tokenises), hashed into 2^21 columns with a
+  vectorised multiplicative hash; each row divided by sqrt(its number of n-grams).
+- Two logistic-regression heads (averaged SGD, log loss, seeded; classes balanced by weight):
+  subjectivity (neutral vs. opinionated) and polarity (positive vs. negative) on NB
+  log-count-ratio weighted features (NBSVM-style; the ratio is folded into the stored weights).
+- P(neutral) = 1 − s, P(positive) = s·p, P(negative) = s·(1 − p); label = argmax.
+- Files: `weights.npz` (float16 arrays, loaded with `allow_pickle=False`) and `meta.json`;
+  nothing executable is loaded.
+
+## Training data (weak labels; the civic test items are excluded by key)
+| source | license | use |
+|---|---|---|
+"""
+
+_CARD_DATA = """
+- NSMC protocol from `nsmc_raw`: ratings 1–4 negative, 9–10 positive, < 140 characters, split by
+  movie (crc32(movie_id) % 20: 0–1 test, 2 validation, else train); all training negatives and
+  1.5× as many positives (classes balanced by weight). Hyper-parameters were chosen on the
+  validation movies, never on the test.
+- KOTE: 44 emotions → polarity (≥ 2 positive emotions and at least twice the negative ones →
+  positive, and vice versa; `없음` with ≤ 1 emotion → neutral; otherwise *mixed*, left out of
+  training and test). Split by crc32(id) % 5 (0 = test).
+- Neutral register: newspaper tweets (headlines report, they do not judge), a politician's
+  announcements without cue words, hand-written civic request/notice templates.
+- Civic attitude: hand-written complaint and thanks templates about Seoul services, a politician's
+  tweets labelled by cue words (thanks/congratulations → positive, criticism/grief → negative,
+  both → dropped), and tweets collected as sarcasm (→ negative).
+- Only a seeded 20,000 of the reviews teach the subjectivity head, so "opinionated" is not
+  learned as "about a movie".
+- Analyst feedback (`label_feedback` joined with post text) is added with weight {fb} in both
+  heads.
+- Not used for training: KNU SentiLex (no license), BEEP! hate speech (CC BY-SA share-alike),
+  petitions (no license stated), KOSAC (its own terms are not stated). Hate-speech comments and
+  petition titles appear only in the civic TEST set, as references (no text is copied).
+
+Rows per source and label:
+
+| source | negative | neutral | positive |
+|---|---|---|---|
+"""
+
+_CARD_LIMITS = """
+## Limits
+- Weak labels: the civic test set is small (342 items, one annotator); sarcasm and reported
+  speech (a headline quoting an angry statement) remain hard.
+- Trained on 2003–2020 text; slang drifts. Retrain (`minsim train sentiment`) with analyst
+  feedback, and promote a model only when it is not worse on these evaluation sets.
+"""
+
+
 def model_card(meta: dict) -> str:
     """MODEL_CARD.md text from meta.json."""
     m = meta.get("metrics", {})
     lines = [
         f"# Sentiment model `{meta['version']}`",
         "",
-        f"Created {meta['created']} from code `{meta['code_version']}` with seed {meta['seed']}"
-        f" (tokeniser `{meta['tokenizer']}`). Reproduce: `minsim train sentiment` "
-        "(`train_sentiment(corpora, models/sentiment, seed=13)`).",
+        (f"Created {meta['created']} from code `{meta['code_version']}` with seed {meta['seed']} "
+         f"(tokeniser `{meta['tokenizer']}`). Reproduce with `minsim train sentiment` "
+         "(= `train_sentiment(corpora, models/sentiment, seed=13)`)."),
         "",
-        "## What it does",
-        "Labels a post `negative` / `neutral` / `positive` by the attitude its author expresses "
-        "(not the topic; `policy_taxonomy.md`), with `sentiment_score` = P(positive) − P(negative) "
-        "in [-1, 1].",
-        "",
-        "## Model",
-        "- Features: character 1–5-grams of the lower-cased, whitespace-normalised text (first 1,000 "
-        "characters) and Kiwi `Tokens.terms` unigrams + bigrams (the pipeline's tokens, not "
-        "re-tokenised), hashed into 2^21 columns, each row divided by sqrt(number of n-grams).",
-        "- Two logistic-regression heads (liblinear, classes balanced by weight): subjectivity "
-        "(neutral vs. opinionated) and polarity (positive vs. negative, NB log-count-ratio "
-        "weighted features, NBSVM-style; the ratio is folded into the stored weights).",
-        "- P(neutral) = 1 − s, P(positive) = s·p, P(negative) = s·(1 − p); label = argmax.",
-        "- Files: `weights.npz` (float16 arrays, loaded with `allow_pickle=False`), `meta.json`.",
-        "",
-        "## Training data (weak labels; the civic test items are excluded by key)",
-        "| source | license | use |",
-        "|---|---|---|",
+        _CARD_MODEL.rstrip("\n"),
     ]
     for k, v in meta.get("licenses", LICENSES).items():
         lic, _, use = v.partition(" — ")
         lines.append(f"| {k} | {lic} | {use or '—'} |")
-    lines += [
-        "",
-        "- NSMC protocol from `nsmc_raw`: ratings 1–4 negative, 9–10 positive, < 140 characters, "
-        "split by movie (crc32(movie_id) % 20: 0–1 test, 2 validation, else train); all training "
-        "negatives and 1.5× as many positives, classes balanced by weight.",
-        "- KOTE: 44 emotions → polarity (≥ 2 positive emotions and at least twice the negative "
-        "ones → positive, and vice versa; `없음` with ≤ 1 emotion → neutral; otherwise *mixed*, "
-        "left out). Split by crc32(id) % 5 (0 = test).",
-        "- Neutral register: newspaper tweets (headlines report, they don't judge), politician "
-        "announcements without cue words, and hand-written civic request/notice templates.",
-        "- Civic attitude: hand-written complaint and thanks templates about Seoul services, a "
-        "politician's tweets labelled by cue words (thanks/congratulations → positive, "
-        "criticism/grief → negative), and tweets collected as sarcasm (→ negative).",
-        "- Analyst feedback (`label_feedback` joined with post text) is added with weight "
-        f"{meta.get('config', {}).get('feedback_weight', 5.0)} in both heads.",
-        "- Not used for training: KNU SentiLex (no license), BEEP! hate speech (CC BY-SA: "
-        "share-alike), petitions (no license stated), KOSAC (its own terms not stated).",
-        "",
-        "Rows per source and label:",
-        "",
-        "| source | negative | neutral | positive |",
-        "|---|---|---|---|",
-    ]
+    fb = meta.get("config", {}).get("feedback_weight", 5.0)
+    lines.append(_CARD_DATA.format(fb=fb).rstrip("\n"))
     for src, counts in meta.get("training_rows", {}).items():
         lines.append(f"| {src} | " + " | ".join(str(counts.get(c, 0)) for c in LABELS) + " |")
-    lines += ["", "## Parameters", "```json",
-              json.dumps({"params": meta.get("params", {}), "config": meta.get("config", {})},
-                         ensure_ascii=False, indent=1, default=str), "```", "", "## Metrics"]
+    params = json.dumps({"params": meta.get("params", {}), "config": meta.get("config", {})},
+                        ensure_ascii=False, indent=1, default=str)
+    lines += ["", "## Parameters", "```json", params, "```", "", "## Metrics"]
     if "nsmc" in m:
         n = m["nsmc"]
         lines.append(f"- NSMC-protocol binary test (n={n['n']}, movie split): accuracy "
@@ -641,17 +699,9 @@ def model_card(meta: dict) -> str:
             r = m[key]
             rec = ", ".join(f"{c} {v:.2f}" for c, v in r["recall"].items())
             lines.append(f"- {name} (n={r['n']}): macro-F1 {r['macro_f1']:.4f}, accuracy "
-                         f"{r['accuracy']:.4f}; recall {rec}; confusion (rows truth, cols "
+                         f"{r['accuracy']:.4f}; recall {rec}; confusion (rows truth, columns "
                          f"{'/'.join(LABELS)}) {r['confusion']['matrix']}.")
     if "runtime" in m:
         lines.append(f"- Runtime: {json.dumps(m['runtime'])}")
-    lines += [
-        "",
-        "## Limits",
-        "- Weak labels: the civic set is small (hand-labelled by one annotator); sarcasm and "
-        "reported speech (a headline quoting an angry statement) remain hard.",
-        "- Trained on 2003–2020 text; slang drifts. Retrain (`minsim train sentiment`) with analyst "
-        "feedback, and only promote a model that is not worse on these evaluation sets.",
-        "",
-    ]
+    lines.append(_CARD_LIMITS)
     return "\n".join(lines)

@@ -10,7 +10,9 @@ JSON: a list of polls, or ``{"polls": [...]}``, each poll::
      "options": [{"label", "votes", "breakdown"?: {"20대": 12, ...} or {"age": {"20대": 12}}}]}
 
 `policy_area` is a code of policy_taxonomy.md or its Korean name (교통·도시); a time without an
-offset is Asia/Seoul. `map_poll` is pure (one poll dict -> rows, `MVotingFormatError` with the reason
+offset is Asia/Seoul, and a `closed` given as a date means the end of that day. A poll-level
+``"breakdown": {"age": {"20대": {"찬성": 12, ...}}}`` (the simulator's shape) is accepted too, as is
+``"keyword": "따릉이 요금"`` for ``keywords``; other fields are ignored. `map_poll` is pure (one poll dict -> rows, `MVotingFormatError` with the reason
 when it cannot be mapped); `read_mvoting` reads a file and returns polls, options and quarantine rows
 (a bad poll or option row is quarantined with its reason, the rest goes on). A file that cannot be
 read at all raises `MVotingFormatError` with a one-line message.
@@ -54,15 +56,18 @@ def _area(value: object) -> str:
     raise MVotingFormatError(f"unknown policy_area {s!r} (use a code of policy_taxonomy.md)")
 
 
-def _time(value: object, field: str) -> pd.Timestamp:
+def _time(value: object, field: str, *, end_of_day: bool = False) -> pd.Timestamp:
     if value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == "":
         raise MVotingFormatError(f"{field} is missing")
     try:
         ts = pd.Timestamp(str(value).strip())
     except (ValueError, TypeError) as exc:
         raise MVotingFormatError(f"{field} {value!r} is not a date or ISO 8601 time") from exc
+    date_only = len(str(value).strip()) <= 10
     if ts.tzinfo is None:
         ts = ts.tz_localize(SEOUL)
+    if end_of_day and date_only:  # a closing date means the whole of that day
+        ts = ts + pd.Timedelta(days=1)
     return ts.tz_convert("UTC")
 
 
@@ -101,6 +106,25 @@ def _flat_breakdown(b: object, what: str) -> dict[str, int]:
     return out
 
 
+def _poll_breakdown(b: object, pid: str) -> dict[str, dict[str, int]]:
+    """Poll-level breakdown {dimension: {group: {option: votes}}} -> {option: {"dim:group": n}}."""
+    if not b:
+        return {}
+    if not isinstance(b, dict):
+        raise MVotingFormatError(f"poll {pid}: breakdown must be an object")
+    out: dict[str, dict[str, int]] = {}
+    for dim, groups in b.items():
+        if not isinstance(groups, dict):
+            raise MVotingFormatError(f"poll {pid}: breakdown {dim!r} must be an object")
+        for group, per_option in groups.items():
+            if not isinstance(per_option, dict):
+                raise MVotingFormatError(f"poll {pid}: breakdown {dim}:{group} must map options")
+            for label, v in per_option.items():
+                out.setdefault(str(label), {})[f"{dim}:{group}"] = _votes(
+                    v, f"poll {pid} breakdown {dim}:{group}:{label}")
+    return out
+
+
 def map_poll(raw: dict, *, source: str = "") -> tuple[dict, list[dict]]:
     """One poll dict (JSON shape) -> (poll row, option rows). Raises `MVotingFormatError`."""
     if not isinstance(raw, dict):
@@ -113,12 +137,13 @@ def map_poll(raw: dict, *, source: str = "") -> tuple[dict, list[dict]]:
         raise MVotingFormatError(f"poll {pid}: question is missing")
     area = _area(raw.get("policy_area"))
     opened = _time(raw.get("opened"), f"poll {pid}: opened")
-    closed = _time(raw.get("closed"), f"poll {pid}: closed")
+    closed = _time(raw.get("closed"), f"poll {pid}: closed", end_of_day=True)
     if closed < opened:
         raise MVotingFormatError(f"poll {pid}: closed is before opened")
     opts = raw.get("options")
     if not isinstance(opts, list) or not opts:
         raise MVotingFormatError(f"poll {pid}: options must be a non-empty list")
+    poll_bd = _poll_breakdown(raw.get("breakdown"), pid)
     rows = []
     seen = set()
     for i, o in enumerate(opts, start=1):
@@ -132,6 +157,7 @@ def map_poll(raw: dict, *, source: str = "") -> tuple[dict, list[dict]]:
         seen.add(label)
         votes = _votes(o.get("votes"), f"poll {pid} option {label!r}")
         bd = _flat_breakdown(o.get("breakdown"), f"poll {pid} option {label!r}")
+        bd.update(poll_bd.get(label, {}))
         rows.append({"poll_id": pid, "option_no": i, "label": label, "votes": votes,
                      "breakdown": json.dumps(bd, ensure_ascii=False, sort_keys=True) if bd
                      else None})
@@ -139,7 +165,8 @@ def map_poll(raw: dict, *, source: str = "") -> tuple[dict, list[dict]]:
     for r in rows:
         r["share"] = round(r["votes"] / total, 6) if total > 0 else None
     poll = {"poll_id": pid, "question": question, "policy_area": area, "opened": opened,
-            "closed": closed, "keywords": _keywords(raw.get("keywords")), "total_votes": total,
+            "closed": closed,
+            "keywords": _keywords(raw.get("keywords") or raw.get("keyword")), "total_votes": total,
             "n_options": len(rows), "source": source}
     return poll, rows
 

@@ -36,11 +36,55 @@ from importlib import resources
 
 from pipeline.schema import DISTRICTS
 
-_OTHER_CITIES = (
-    "부산 대구 인천 대전 울산 광주 세종 제주 수원 성남 고양 용인 부천 안산 안양 남양주 화성 평택 의정부 "
-    "시흥 파주 김포 광명 하남 과천 구리 오산 군포 의왕 포천 양주 창원 포항 청주 천안 전주 김해 구미 "
-    "경기 경기도 경남 경북 충남 충북 전남 전북 강원"
-).split()
+_OTHER_CITIES = [
+    "부산",
+    "대구",
+    "인천",
+    "대전",
+    "울산",
+    "광주",
+    "세종",
+    "제주",
+    "수원",
+    "성남",
+    "고양",
+    "용인",
+    "부천",
+    "안산",
+    "안양",
+    "남양주",
+    "화성",
+    "평택",
+    "의정부",
+    "시흥",
+    "파주",
+    "김포",
+    "광명",
+    "하남",
+    "과천",
+    "구리",
+    "오산",
+    "군포",
+    "의왕",
+    "포천",
+    "양주",
+    "창원",
+    "포항",
+    "청주",
+    "천안",
+    "전주",
+    "김해",
+    "구미",
+    "경기",
+    "경기도",
+    "경남",
+    "경북",
+    "충남",
+    "충북",
+    "전남",
+    "전북",
+    "강원",
+]
 _CITY_SUFFIX = r"(?:광역시|특별자치시|특별자치도|특별시|시|도)?"
 # another city right before a match, optionally followed by one of its 구/군/시 ("인천 남동구 논현동")
 _CITY_BEFORE = re.compile(
@@ -54,17 +98,19 @@ _SHARED_NAMES = ("중구", "강서")
 _NOT_AFTER: dict[str, re.Pattern[str]] = {
     "강남": re.compile(
         r"^(?:\s*(?:3|4|삼|사)\s*구|\s*권|북|\s*지역|\s*일대|\s*스타일|대|\s*(?:과|와|[,·/]|vs|및|이나)?\s*강북)",
-        re.I,
+        re.IGNORECASE,
     ),
     "강동": re.compile(r"^(?:원|\s*권)"),
     "강서": re.compile(r"^(?:\s*권|\s*지역)"),
     "광진": re.compile(r"^(?:\s*(?:씨|님|형|군|이[가는를랑도와한의]|아[\s,!?~.]|아$|이$))"),
-    "수유": re.compile(r"^(?:\s*(?:실|시설|중|하|를|량|텀|쿠션|기|시간|브라|패드|부|용|모|등|까지))"),
+    "수유": re.compile(
+        r"^(?:\s*(?:실|시설|중|하|를|량|텀|쿠션|기|시간|브라|패드|부|용|모|등|까지))"
+    ),
     "상도": re.compile(r"^(?:덕|의(?!\s*[0-9]))"),
     "양재": re.compile(r"^기"),
 }
 _NOT_BEFORE: dict[str, re.Pattern[str]] = {
-    "강남": re.compile(r"강북\s*(?:과|와|[,·/]|vs|및|이나)?\s*$", re.I),
+    "강남": re.compile(r"강북\s*(?:과|와|[,·/]|vs|및|이나)?\s*$", re.IGNORECASE),
 }
 # a 동 name running into a common word: 대학동기, 신정동생, 명동료 …
 _DONG_BAD_NEXT = frozenset("기생료창문네지물안참작맹포화")
@@ -112,8 +158,10 @@ def _trie_regex(words: Sequence[str]) -> str:
 @lru_cache(maxsize=1)
 def gazetteer() -> Gazetteer:
     """The packaged gazetteer, compiled once per process."""
-    text = resources.files("pipeline.transforms").joinpath("data/seoul_gazetteer.tsv").read_text(
-        "utf-8"
+    text = (
+        resources.files("pipeline.transforms")
+        .joinpath("data/seoul_gazetteer.tsv")
+        .read_text("utf-8")
     )
     cands: dict[str, list[str]] = {}
     kinds: dict[str, str] = {}
@@ -154,8 +202,9 @@ def gazetteer() -> Gazetteer:
     districts = {k: tuple(v) for k, v in cands.items() if k not in blocks}
     districts.update({b: () for b in blocks})
     words = sorted(districts, key=len, reverse=True)
-    pattern = re.compile(r"(?:(?<![가-힣A-Za-z0-9])|(?<=[시구울#]))(" + _trie_regex(words) + ")",
-                         re.IGNORECASE)
+    pattern = re.compile(
+        r"(?:(?<![가-힣A-Za-z0-9])|(?<=[시구울#]))(" + _trie_regex(words) + ")", re.IGNORECASE
+    )
     return Gazetteer(districts, kinds, prefer, pattern)
 
 

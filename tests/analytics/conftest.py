@@ -72,8 +72,8 @@ def _row(k, ts, area, dist, sent, tags, author, rng) -> dict:
 def event_posts() -> tuple[pd.DataFrame, list[dict]]:
     events = [
         {"start": "2025-03-09 08:00", "hours": 3, "policy_area": "transport_urban",
-         "district": "강남구", "n": 90, "hashtag": "#지하철고장"},
+         "district": "강남구", "n": 60, "hashtag": "#지하철고장"},
         {"start": "2025-03-10 14:00", "hours": 2, "policy_area": "safety_environment",
-         "district": "마포구", "n": 50},
+         "district": "마포구", "n": 35},
     ]
-    return synth_posts(days=11, events=events, seed=3), events
+    return synth_posts(days=11, per_day=700, events=events, seed=3), events

@@ -136,13 +136,23 @@ def test_ambiguous_dong_needs_its_district():
 
 
 def test_districts_for_is_vectorised_and_safe():
-    texts = ["마포구 민원", None, "", "부산 중구", "x" * 100_000 + " 강남역", "🚇 홍대입구역 → 강남역"]
+    texts = [
+        "마포구 민원",
+        None,
+        "",
+        "부산 중구",
+        "x" * 100_000 + " 강남역",
+        "🚇 홍대입구역 → 강남역",
+    ]
     assert districts_for(texts) == [["마포구"], [], [], [], ["강남구"], ["마포구", "강남구"]]
 
 
 def test_eval_set_is_large_and_labelled_with_district_names():
-    rows = [json.loads(line) for line in
-            (ROOT / "eval" / "districts.jsonl").read_text("utf-8").splitlines() if line.strip()]
+    rows = [
+        json.loads(line)
+        for line in (ROOT / "eval" / "districts.jsonl").read_text("utf-8").splitlines()
+        if line.strip()
+    ]
     assert len(rows) >= 200
     assert sum(1 for r in rows if not r["districts"]) >= 40  # hard negatives
     assert all(set(r["districts"]) <= set(DISTRICTS) for r in rows)

@@ -1,0 +1,127 @@
+"""`make bench`: throughput of every stage on a fixed simulated volume, and peak memory.
+
+    uv run python scripts/bench.py [--posts-per-day 10000] [--days 2] [--skip-extra]
+
+Prints posts/s for: simulation, ingest (normalise + mask + dedup + validate + write), Kiwi
+tokenisation alone, the whole NLP stage (tokenise + sentiment + policy + districts + keywords,
+written), aggregation (opinion_daily, topics, keyword networks, signals), the briefing, and end to
+end; then the extra benchmarks of the other scripts (X ingest from the fake server, hourly alert
+update on 50,000 posts, documented SQL on 1,000,000 posts). Last line: JSON of all figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--posts-per-day", type=int, default=10_000)
+    ap.add_argument("--days", type=int, default=2)
+    ap.add_argument("--skip-extra", action="store_true", help="only the core pipeline stages")
+    args = ap.parse_args()
+
+    from pipeline import flows
+    from pipeline.config import get_settings
+    from pipeline.nlp.tokenizer import analyze_all
+    from pipeline.sources.simulator import SimulationConfig, simulate
+    from pipeline.storage.warehouse import open_warehouse
+    from pipeline.transforms.normalize import Record
+
+    tmp = Path(tempfile.mkdtemp(prefix="minsim-bench-"))
+    env = dict(os.environ, MINSIM_WAREHOUSE=str(tmp / "w.duckdb"), MINSIM_DATA_DIR=str(tmp / "data"))
+    settings = get_settings(env)
+    end = date(2026, 11, 20)
+    start = end - timedelta(days=args.days - 1)
+    fig: dict[str, float | int | str] = {"posts_per_day": args.posts_per_day, "days": args.days}
+
+    t = time.perf_counter()
+    sim = simulate(SimulationConfig(start_day=start, days=args.days,
+                                    posts_per_day=args.posts_per_day, seed=1))
+    fig["simulate_s"] = time.perf_counter() - t
+    n = len(sim.posts)
+    fig["posts"] = n
+    models = flows.load_models(settings)  # loaded once, outside the timings
+    times = {"ingest": 0.0, "tokenise": 0.0, "nlp": 0.0, "aggregate": 0.0}
+    t_all = time.perf_counter()
+    with open_warehouse(settings.warehouse) as con:
+        flows.store_simulation_extras(con, sim, settings)
+        for k in range(args.days):
+            day = start + timedelta(days=k)
+            lo, hi = flows.day_window(day)
+            recs = [Record(i, p) for i, p in enumerate(sim.posts, 1)
+                    if lo <= datetime.fromisoformat(p["created_at"]) < hi]
+            t = time.perf_counter()
+            flows.ingest_records(con, recs, settings=settings, source="simulator", window=(lo, hi),
+                                 now=hi + timedelta(days=1))
+            times["ingest"] += time.perf_counter() - t
+            texts = [r[0] for r in con.execute("SELECT text_norm FROM posts WHERE day = ?", [day]).fetchall()]
+            t = time.perf_counter()
+            analyze_all(models.tokenizer, texts)
+            times["tokenise"] += time.perf_counter() - t
+            t = time.perf_counter()
+            flows.analyse_day(day, settings=settings, con=con)
+            times["nlp"] += time.perf_counter() - t
+            t = time.perf_counter()
+            flows.aggregate_day(day, settings=settings, con=con)
+            times["aggregate"] += time.perf_counter() - t
+    t = time.perf_counter()
+    flows.report_day(end, settings=settings, pdf=False)
+    fig["report_html_s"] = round(time.perf_counter() - t, 2)
+    total = time.perf_counter() - t_all
+    for stage, secs in times.items():
+        fig[f"{stage}_posts_per_s"] = round(n / secs) if secs else 0
+    fig["end_to_end_posts_per_s"] = round(n / total)
+    fig["nlp_vs_tokenise"] = round(fig["nlp_posts_per_s"] / max(fig["tokenise_posts_per_s"], 1), 3)
+    fig["peak_rss_mb"] = round(peak_mb())
+    fig["simulate_s"] = round(float(fig["simulate_s"]), 2)
+
+    print(f"Minsim pipeline benchmark: {n:,} simulated posts ({args.days} days x "
+          f"{args.posts_per_day:,}/day), {os.cpu_count()} cores")
+    print(f"{'stage':<28}{'posts/s':>12}")
+    for stage in ("ingest", "tokenise", "nlp", "aggregate", "end_to_end"):
+        label = {"tokenise": "Kiwi tokenisation alone", "nlp": "NLP stage (all, written)",
+                 "end_to_end": "end to end (+ report)"}.get(stage, stage)
+        print(f"{label:<28}{fig[f'{stage}_posts_per_s']:>12,}")
+    print(f"NLP stage / tokenisation alone: {fig['nlp_vs_tokenise']:.0%} (target >= 70%)")
+    print(f"briefing (HTML) for the last day: {fig['report_html_s']} s; simulation {fig['simulate_s']} s")
+    print(f"peak memory (RSS): {fig['peak_rss_mb']} MB")
+
+    if not args.skip_extra:
+        for script, extra in (("bench_ingest_x.py", ["--posts", "20000", "--repeat", "1"]),
+                              ("bench_hourly.py", []), ("bench_sql.py", [])):
+            path = ROOT / "scripts" / script
+            if not path.exists():
+                continue
+            print(f"\n== {script}")
+            out = subprocess.run([sys.executable, str(path), *extra], cwd=ROOT, capture_output=True,
+                                 text=True, timeout=1800)
+            sys.stdout.write(out.stdout)
+            if out.returncode != 0:
+                print(f"{script} failed: {out.stderr.strip().splitlines()[-1:]}")
+                continue
+            last = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
+            if last:
+                fig[script.removesuffix(".py")] = json.loads(last[-1])
+    print(json.dumps(fig, ensure_ascii=False, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
