@@ -303,7 +303,7 @@ def aggregate_day(day: date, *, settings: Settings, con: duckdb.DuckDBPyConnecti
     wh.replace_partition(con, "post_topics", post_topics, {"day": day})
     wh.replace_partition(con, "keyword_sentiment", keyword_sentiment(day, originals), {"day": day})
     wh.replace_partition(con, "keyword_links", keyword_links(day, originals), {"day": day})
-    signals_day(day, settings=settings, con=con, posts=posts)
+    signals_day(day, settings=settings, con=con, posts=posts, flagged=flagged)
     summary.stored = len(daily)
     summary.extra = {"topics": len(topics), "excluded": int(excluded.sum())}
     _record_run(con, summary, started, day_window(day))
@@ -311,37 +311,49 @@ def aggregate_day(day: date, *, settings: Settings, con: duckdb.DuckDBPyConnecti
 
 
 def signals_day(day: date, *, settings: Settings, con: duckdb.DuckDBPyConnection,
-                posts: pd.DataFrame | None = None) -> None:
-    """Series, alerts, opinion leaders, official responsiveness, mVoting comparison for `day`."""
+                posts: pd.DataFrame | None = None, flagged: pd.DataFrame | None = None) -> dict:
+    """Series, alerts, opinion leaders, official accounts and mVoting comparison for `day`."""
     from pipeline.analytics import leaders, mvoting, official, trends
+    from pipeline.analytics.coordination import exclusion_mask
 
+    lo, hi = day_window(day)
     if posts is None:
         posts = analysed_posts(con, day, day)
-    series = trends.series_hourly(posts, day=day)
-    wh.replace_partition(con, "series_hourly", series.assign(day=day), {"day": day})
-    history = con.execute(
-        "SELECT * EXCLUDE (day) FROM series_hourly WHERE day BETWEEN ? AND ?",
-        [day - timedelta(days=28), day - timedelta(days=1)],
-    ).df()
+    exclude = (exclusion_mask(posts, flagged) if flagged is not None and not posts.empty
+               and settings.exclude_coordinated else None)
+    series = trends.series_hourly(posts, day=day, exclude=exclude)
+    wh.replace_range(con, "series_hourly", series, "bucket", lo, hi)
+    history = con.execute("SELECT * FROM series_hourly WHERE bucket >= ? AND bucket < ?",
+                          [lo - timedelta(days=28), lo]).df()
     alerts = trends.detect_alerts(history, series, posts=posts)
-    wh.replace_partition(con, "alerts", alerts.assign(day=day), {"day": day})
+    wh.replace_range(con, "alerts", alerts, "bucket", lo, hi)
 
     window = analysed_posts(con, day - timedelta(days=6), day)
     inventory = _official_inventory(settings)
-    ranked = leaders.opinion_leaders(window, window_days=7, official=inventory)
-    wh.replace_partition(con, "opinion_leaders", ranked.assign(day=day), {"day": day})
+    accounts = inventory[["handle", "author_hash"]].assign(kind="official")
+    excluded_authors = (set(flagged["author_hash"]) if flagged is not None and not flagged.empty
+                        and settings.exclude_coordinated else None)
+    ranked = leaders.opinion_leaders(window, window_days=7, accounts=accounts,
+                                     end=pd.Timestamp(hi), exclude_authors=excluded_authors)
+    wh.replace_partition(con, "opinion_leaders", ranked.assign(day=day, window_days=7), {"day": day})
     responses = official.official_responses(window, inventory)
-    responses = responses[pd.to_datetime(responses["asked_at"], utc=True)
-                          .dt.tz_convert(SEOUL).dt.date == day] if not responses.empty else responses
-    wh.replace_partition(con, "official_responses", responses.assign(day=day), {"day": day})
+    if not responses.empty:
+        responses = responses.assign(day=pd.to_datetime(responses["asked_at"], utc=True)
+                                     .dt.tz_convert(SEOUL).dt.date)
+        wh.upsert_rows(con, "official_responses", responses)
+    activity = official.official_activity(window, inventory, responses=responses)
+    wh.replace_partition(con, "official_accounts", activity.assign(day=day, window_days=7),
+                         {"day": day})
 
-    polls = con.execute("SELECT * FROM mvoting_polls").df()
-    options = con.execute("SELECT * FROM mvoting_options").df()
+    polls = con.execute("SELECT * FROM mvoting_polls WHERE opened < ?", [hi]).df()
+    comparison = pd.DataFrame()
     if not polls.empty:
-        open_polls = polls[(pd.to_datetime(polls["opened"], utc=True).dt.tz_convert(SEOUL).dt.date <= day)]
+        options = con.execute("SELECT * FROM mvoting_options").df()
         month = analysed_posts(con, day - timedelta(days=30), day)
-        comparison = mvoting.mvoting_comparison(open_polls, options, month)
-        wh.replace_partition(con, "mvoting_comparison", comparison.assign(day=day), {"day": day})
+        comparison = mvoting.mvoting_comparison(polls, options, month)
+    wh.replace_partition(con, "mvoting_comparison", comparison.assign(day=day)
+                         if not comparison.empty else comparison, {"day": day})
+    return {"series": len(series), "alerts": len(alerts), "leaders": len(ranked)}
 
 
 def run_day(day: date, *, settings: Settings, progress: Progress = _noop) -> list[RunSummary]:

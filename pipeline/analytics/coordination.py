@@ -22,8 +22,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-COORDINATION_COLUMNS = ["author_hash", "reason", "cluster_id", "posts", "first_seen", "last_seen",
-                        "score", "post_ids"]
+COORDINATION_COLUMNS = [
+    "author_hash",
+    "reason",
+    "cluster_id",
+    "posts",
+    "first_seen",
+    "last_seen",
+    "score",
+    "post_ids",
+]
 REASONS = ("copy_cluster", "regular_rhythm", "high_rate")
 _KEY_DROP = re.compile(r"https?://\S+|@\w+|#|[^0-9A-Za-z가-힣]")
 
@@ -51,8 +59,9 @@ def _copy_clusters(posts: pd.DataFrame, p: CoordinationParams) -> list[dict]:
     if "repost_of" in p_.columns:
         p_ = p_.loc[p_["repost_of"].isna()]
     if "duplicate_kind" in p_.columns:
-        p_ = p_.loc[p_["duplicate_kind"].astype(object).where(p_["duplicate_kind"].notna(), "")
-                    != "repost"]
+        p_ = p_.loc[
+            p_["duplicate_kind"].astype(object).where(p_["duplicate_kind"].notna(), "") != "repost"
+        ]
     if p_.empty:
         return []
     if "text_key" in p_.columns:
@@ -65,11 +74,15 @@ def _copy_clusters(posts: pd.DataFrame, p: CoordinationParams) -> list[dict]:
         # a near copy joins its original's group (the root's key, when the root is present)
         root = p_["duplicate_of"].map(lambda d: key_of.get(d) if isinstance(d, str) else None)
         key = root.where(root.notna(), key)
-    f = pd.DataFrame({
-        "post_id": p_["post_id"].astype(str), "author": p_["author_hash"],
-        "t": pd.to_datetime(p_["created_at"], utc=True), "key": key.astype(str),
-        "reply": p_["reply_to"].notna() if "reply_to" in p_.columns else False,
-    }).dropna(subset=["author"])
+    f = pd.DataFrame(
+        {
+            "post_id": p_["post_id"].astype(str),
+            "author": p_["author_hash"],
+            "t": pd.to_datetime(p_["created_at"], utc=True),
+            "key": key.astype(str),
+            "reply": p_["reply_to"].notna() if "reply_to" in p_.columns else False,
+        }
+    ).dropna(subset=["author"])
     need = np.where(f["reply"], p.min_key_chars_reply, p.min_key_chars)
     f = f.loc[f["key"].str.len().to_numpy() >= need]
     f = f.loc[f["key"].duplicated(keep=False)]
@@ -85,23 +98,40 @@ def _copy_clusters(posts: pd.DataFrame, p: CoordinationParams) -> list[dict]:
     for _, b in f.groupby("burst", sort=True):
         authors = b["author"].nunique()
         first = b["t"].min()
-        cid = "C" + hashlib.sha1(f"{b['key'].iloc[0]}|{first.isoformat()}".encode()).hexdigest()[:12]
+        cid = (
+            "C" + hashlib.sha1(f"{b['key'].iloc[0]}|{first.isoformat()}".encode()).hexdigest()[:12]
+        )
         span_min = max((b["t"].max() - first).total_seconds() / 60.0, 1.0)
         # more accounts, faster: closer to 1
-        score = float(1.0 - np.exp(-(authors - p.min_accounts + 1) / 3.0)
-                      * min(1.0, span_min / (p.window_minutes * authors)) ** 0.5)
+        score = float(
+            1.0
+            - np.exp(-(authors - p.min_accounts + 1) / 3.0)
+            * min(1.0, span_min / (p.window_minutes * authors)) ** 0.5
+        )
         for a, ap in b.groupby("author", sort=True):
-            rows.append({
-                "author_hash": a, "reason": "copy_cluster", "cluster_id": cid,
-                "posts": len(ap), "first_seen": ap["t"].min(), "last_seen": ap["t"].max(),
-                "score": round(score, 4), "post_ids": sorted(ap["post_id"]),
-            })
+            rows.append(
+                {
+                    "author_hash": a,
+                    "reason": "copy_cluster",
+                    "cluster_id": cid,
+                    "posts": len(ap),
+                    "first_seen": ap["t"].min(),
+                    "last_seen": ap["t"].max(),
+                    "score": round(score, 4),
+                    "post_ids": sorted(ap["post_id"]),
+                }
+            )
     return rows
 
 
 def _rhythm(posts: pd.DataFrame, p: CoordinationParams) -> list[dict]:
-    f = pd.DataFrame({"post_id": posts["post_id"].astype(str), "author": posts["author_hash"],
-                      "t": pd.to_datetime(posts["created_at"], utc=True)}).dropna(subset=["author"])
+    f = pd.DataFrame(
+        {
+            "post_id": posts["post_id"].astype(str),
+            "author": posts["author_hash"],
+            "t": pd.to_datetime(posts["created_at"], utc=True),
+        }
+    ).dropna(subset=["author"])
     if f.empty:
         return []
     f = f.sort_values(["author", "t", "post_id"], ignore_index=True)
@@ -112,13 +142,19 @@ def _rhythm(posts: pd.DataFrame, p: CoordinationParams) -> list[dict]:
     f["gap"] = f.groupby("author", sort=True)["t"].diff().dt.total_seconds()
     f["hour"] = f["t"].dt.floor("h")
     g = f.groupby("author", sort=True)
-    stats = pd.DataFrame({
-        "n": g.size(), "mean": g["gap"].mean(), "std": g["gap"].std(ddof=0),
-        "first": g["t"].min(), "last": g["t"].max(),
-    })
+    stats = pd.DataFrame(
+        {
+            "n": g.size(),
+            "mean": g["gap"].mean(),
+            "std": g["gap"].std(ddof=0),
+            "first": g["t"].min(),
+            "last": g["t"].max(),
+        }
+    )
     stats["per_hour"] = f.groupby(["author", "hour"]).size().groupby(level=0).max()
-    stats["cv"] = np.where(stats["mean"] > 0, stats["std"] / stats["mean"].where(stats["mean"] > 0),
-                           0.0)
+    stats["cv"] = np.where(
+        stats["mean"] > 0, stats["std"] / stats["mean"].where(stats["mean"] > 0), 0.0
+    )
     regular = (stats["n"] >= p.min_posts_rhythm) & (stats["cv"] <= p.max_cv)
     fast = ~regular & (stats["per_hour"] >= p.max_posts_per_hour)
     flagged = stats.loc[regular | fast]
@@ -133,11 +169,18 @@ def _rhythm(posts: pd.DataFrame, p: CoordinationParams) -> list[dict]:
         else:
             reason = "high_rate"
             score = round(min(1.0, float(r["per_hour"]) / (2.0 * p.max_posts_per_hour)), 4)
-        rows.append({
-            "author_hash": a, "reason": reason, "cluster_id": None, "posts": int(r["n"]),
-            "first_seen": r["first"], "last_seen": r["last"], "score": score,
-            "post_ids": ids.loc[a],
-        })
+        rows.append(
+            {
+                "author_hash": a,
+                "reason": reason,
+                "cluster_id": None,
+                "posts": int(r["n"]),
+                "first_seen": r["first"],
+                "last_seen": r["last"],
+                "score": score,
+                "post_ids": ids.loc[a],
+            }
+        )
     return rows
 
 
@@ -158,8 +201,9 @@ def coordinated_accounts(
     if not rows:
         return _empty()
     out = pd.DataFrame(rows, columns=COORDINATION_COLUMNS)
-    return out.sort_values(["reason", "cluster_id", "author_hash"], na_position="last",
-                           ignore_index=True)
+    return out.sort_values(
+        ["reason", "cluster_id", "author_hash"], na_position="last", ignore_index=True
+    )
 
 
 def _empty() -> pd.DataFrame:
@@ -199,7 +243,11 @@ def exclusion_mask(
 
 
 def exclusion_weights(
-    posts: pd.DataFrame, flagged: pd.DataFrame, *, weight: float = 0.0, mode: str = "posts",
+    posts: pd.DataFrame,
+    flagged: pd.DataFrame,
+    *,
+    weight: float = 0.0,
+    mode: str = "posts",
     min_score: float = 0.0,
 ) -> pd.Series:
     """Per-post weight: `weight` (0 = exclude, e.g. 0.2 = down-weight) for flagged posts, else 1."""

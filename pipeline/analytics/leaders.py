@@ -17,15 +17,37 @@ import numpy as np
 import pandas as pd
 
 ACCOUNT_KINDS = ("official", "media", "organisation", "individual", "unknown")
-LEADER_COLUMNS = ["policy_area", "author_hash", "kind", "posts", "followers", "engagement",
-                  "pagerank", "score", "rank"]
+LEADER_COLUMNS = [
+    "policy_area",
+    "author_hash",
+    "kind",
+    "posts",
+    "followers",
+    "engagement",
+    "pagerank",
+    "score",
+    "rank",
+]
 _KIND_SYNONYMS = {
-    "official": "official", "city": "official", "government": "official", "gov": "official",
-    "media": "media", "news": "media", "press": "media", "journalist": "media",
-    "organisation": "organisation", "organization": "organisation", "org": "organisation",
-    "ngo": "organisation", "group": "organisation", "business": "organisation",
-    "individual": "individual", "citizen": "individual", "person": "individual",
-    "influencer": "individual", "user": "individual",
+    "official": "official",
+    "city": "official",
+    "government": "official",
+    "gov": "official",
+    "media": "media",
+    "news": "media",
+    "press": "media",
+    "journalist": "media",
+    "organisation": "organisation",
+    "organization": "organisation",
+    "org": "organisation",
+    "ngo": "organisation",
+    "group": "organisation",
+    "business": "organisation",
+    "individual": "individual",
+    "citizen": "individual",
+    "person": "individual",
+    "influencer": "individual",
+    "user": "individual",
 }
 
 
@@ -49,7 +71,9 @@ def _kind(value: object) -> str:
     return _KIND_SYNONYMS.get(value.strip().lower(), "unknown")
 
 
-def _window(posts: pd.DataFrame, window_days: int | None, end: pd.Timestamp | None) -> pd.DataFrame:
+def _window(
+    posts: pd.DataFrame, window_days: int | None, end: pd.Timestamp | None
+) -> pd.DataFrame:
     if posts.empty or not window_days:
         return posts
     created = pd.to_datetime(posts["created_at"], utc=True)
@@ -58,21 +82,28 @@ def _window(posts: pd.DataFrame, window_days: int | None, end: pd.Timestamp | No
     return posts.loc[keep]
 
 
-def _edges(posts: pd.DataFrame, author_of: dict[str, str], handle_to_hash: dict[str, str],
-           p: LeaderParams) -> pd.DataFrame:
+def _edges(
+    posts: pd.DataFrame, author_of: dict[str, str], handle_to_hash: dict[str, str], p: LeaderParams
+) -> pd.DataFrame:
     """Weighted edges (source author, target author, policy area of the source post)."""
     area = posts["policy_area"] if "policy_area" in posts.columns else "other"
     base = pd.DataFrame({"src": posts["author_hash"], "area": area}, index=posts.index)
     parts = []
-    for col, w in (("repost_of", p.edge_repost), ("quote_of", p.edge_quote),
-                   ("reply_to", p.edge_reply)):
+    for col, w in (
+        ("repost_of", p.edge_repost),
+        ("quote_of", p.edge_quote),
+        ("reply_to", p.edge_reply),
+    ):
         if col not in posts.columns:
             continue
         tgt = posts[col].map(lambda v: author_of.get(v) if isinstance(v, str) else None)
         parts.append(base.assign(dst=tgt, w=w))
     if "mentions" in posts.columns and handle_to_hash:
-        m = base.assign(mention=posts["mentions"].map(
-            lambda v: list(v) if isinstance(v, (list, tuple, np.ndarray)) else []))
+        m = base.assign(
+            mention=posts["mentions"].map(
+                lambda v: list(v) if isinstance(v, (list, tuple, np.ndarray)) else []
+            )
+        )
         m = m.explode("mention").dropna(subset=["mention"])
         m["dst"] = m["mention"].map(lambda h: handle_to_hash.get(str(h).lstrip("@").lower()))
         parts.append(m.drop(columns="mention").assign(w=p.edge_mention))
@@ -137,8 +168,11 @@ def opinion_leaders(
     if accounts is not None and not accounts.empty and "author_hash" in accounts.columns:
         acc = accounts.dropna(subset=["author_hash"])
         if "handle" in acc.columns:
-            handle_to_hash = {str(h).lstrip("@").lower(): a
-                              for h, a in zip(acc["handle"], acc["author_hash"]) if isinstance(h, str)}
+            handle_to_hash = {
+                str(h).lstrip("@").lower(): a
+                for h, a in zip(acc["handle"], acc["author_hash"])
+                if isinstance(h, str)
+            }
         if "kind" in acc.columns:
             kinds = {a: _kind(k) for a, k in zip(acc["author_hash"], acc["kind"])}
         if "followers" in acc.columns:
@@ -150,8 +184,11 @@ def opinion_leaders(
         if c in w.columns:
             eng = eng + pd.to_numeric(w[c], errors="coerce").fillna(0).astype(float)
     w["_eng"] = eng
-    fol = (pd.to_numeric(w["author_followers"], errors="coerce") if "author_followers" in w.columns
-           else pd.Series(np.nan, index=w.index))
+    fol = (
+        pd.to_numeric(w["author_followers"], errors="coerce")
+        if "author_followers" in w.columns
+        else pd.Series(np.nan, index=w.index)
+    )
     w["_fol"] = fol.astype(float)
     news_only = None
     if "channel" in w.columns:
@@ -165,7 +202,8 @@ def opinion_leaders(
         sub = w if area == "all" else w.loc[w["policy_area"] == area]
         e = edges if area == "all" else edges.loc[edges["area"] == area]
         g = sub.groupby("author_hash", sort=True).agg(
-            posts=("post_id", "size"), engagement=("_eng", "sum"), followers=("_fol", "max"))
+            posts=("post_id", "size"), engagement=("_eng", "sum"), followers=("_fol", "max")
+        )
         g = g.loc[g["posts"] >= p.min_posts]
         if g.empty:
             continue
@@ -174,21 +212,27 @@ def opinion_leaders(
         nodes = sorted(set(g.index) | set(e["src"]) | set(e["dst"]))
         pr = _pagerank(e, nodes, p.damping)
         g["pagerank"] = g.index.to_series().map(pr).fillna(0.0)
-        comps = pd.DataFrame({
-            "f": _pct(np.log1p(g["followers"])) * p.w_followers,
-            "e": _pct(np.log1p(g["engagement"])) * p.w_engagement,
-            "p": _pct(g["pagerank"]) * p.w_pagerank,
-        })
-        weights = pd.DataFrame({
-            "f": g["followers"].notna() * p.w_followers,
-            "e": p.w_engagement, "p": p.w_pagerank,
-        }, index=g.index)
+        comps = pd.DataFrame(
+            {
+                "f": _pct(np.log1p(g["followers"])) * p.w_followers,
+                "e": _pct(np.log1p(g["engagement"])) * p.w_engagement,
+                "p": _pct(g["pagerank"]) * p.w_pagerank,
+            }
+        )
+        weights = pd.DataFrame(
+            {
+                "f": g["followers"].notna() * p.w_followers,
+                "e": p.w_engagement,
+                "p": p.w_pagerank,
+            },
+            index=g.index,
+        )
         g["score"] = (comps.sum(axis=1, min_count=1) / weights.sum(axis=1)).round(6)
         g = g.reset_index()
         g["policy_area"] = area
         g["kind"] = [
-            kinds.get(a) or ("media" if news_only is not None and news_only.get(a, False)
-                             else "unknown")
+            kinds.get(a)
+            or ("media" if news_only is not None and news_only.get(a, False) else "unknown")
             for a in g["author_hash"]
         ]
         g = g.sort_values(["score", "pagerank", "author_hash"], ascending=[False, False, True])

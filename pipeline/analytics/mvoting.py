@@ -21,17 +21,48 @@ import numpy as np
 import pandas as pd
 
 COMPARISON_COLUMNS = [
-    "poll_id", "question", "policy_area", "total_votes", "leading_option", "vote_support",
-    "support_basis", "online_posts", "online_positive_share", "online_negative_share",
-    "online_support", "positive_keywords", "negative_keywords", "main_arguments", "agreement",
+    "poll_id",
+    "question",
+    "policy_area",
+    "total_votes",
+    "leading_option",
+    "vote_support",
+    "support_basis",
+    "online_posts",
+    "online_positive_share",
+    "online_negative_share",
+    "online_support",
+    "positive_keywords",
+    "negative_keywords",
+    "main_arguments",
+    "agreement",
 ]
 _YES = ("찬성", "동의", "예", "네", "yes", "agree", "좋다", "필요하다")
 _NO = ("반대", "비동의", "아니오", "no", "disagree")
 _WORD = re.compile(r"[0-9A-Za-z가-힣]{2,}")
-_STOP = frozenset({
-    "서울", "서울시", "시민", "우리", "동네", "것에", "것을", "찬성하십니까", "반대하십니까",
-    "생각하십니까", "어떻게", "확대", "운영", "하는", "에서", "으로", "마다", "엠보팅", "투표",
-})
+_STOP = frozenset(
+    {
+        "서울",
+        "서울시",
+        "시민",
+        "우리",
+        "동네",
+        "것에",
+        "것을",
+        "찬성하십니까",
+        "반대하십니까",
+        "생각하십니까",
+        "어떻게",
+        "확대",
+        "운영",
+        "하는",
+        "에서",
+        "으로",
+        "마다",
+        "엠보팅",
+        "투표",
+    }
+)
 _JOSA = re.compile(r"(을|를|이|가|은|는|의|에|에서|으로|로|과|와|도|까지|부터|마다)$")
 
 
@@ -45,8 +76,11 @@ class MVotingParams:
 
 
 def _terms(question: str, keywords: object) -> list[str]:
-    kw = [k for k in (list(keywords) if isinstance(keywords, (list, tuple, np.ndarray)) else [])
-          if isinstance(k, str) and k.strip()]
+    kw = [
+        k
+        for k in (list(keywords) if isinstance(keywords, (list, tuple, np.ndarray)) else [])
+        if isinstance(k, str) and k.strip()
+    ]
     if kw:
         # "따릉이 요금" -> every word must appear; kept as a phrase of words
         return sorted({k.strip() for k in kw})
@@ -98,22 +132,39 @@ def mvoting_comparison(
     if polls is None or polls.empty:
         return pd.DataFrame(columns=COMPARISON_COLUMNS)
     posts = posts if posts is not None else pd.DataFrame(columns=["post_id", "created_at", "text"])
-    created = (pd.to_datetime(posts["created_at"], utc=True) if not posts.empty
-               else pd.Series([], dtype="datetime64[ns, UTC]"))
-    texts = posts["text"].fillna("").astype(str) if "text" in posts.columns else \
-        pd.Series("", index=posts.index)
-    kw_col = posts["keywords"] if "keywords" in posts.columns else pd.Series(None, index=posts.index)
-    sent = posts["sentiment"] if "sentiment" in posts.columns else pd.Series(None, index=posts.index)
-    dup = posts["duplicate_of"].notna() if "duplicate_of" in posts.columns else \
-        pd.Series(False, index=posts.index)
+    created = (
+        pd.to_datetime(posts["created_at"], utc=True)
+        if not posts.empty
+        else pd.Series([], dtype="datetime64[ns, UTC]")
+    )
+    texts = (
+        posts["text"].fillna("").astype(str)
+        if "text" in posts.columns
+        else pd.Series("", index=posts.index)
+    )
+    kw_col = (
+        posts["keywords"] if "keywords" in posts.columns else pd.Series(None, index=posts.index)
+    )
+    sent = (
+        posts["sentiment"] if "sentiment" in posts.columns else pd.Series(None, index=posts.index)
+    )
+    dup = (
+        posts["duplicate_of"].notna()
+        if "duplicate_of" in posts.columns
+        else pd.Series(False, index=posts.index)
+    )
 
     rows = []
     for poll in polls.sort_values("poll_id").itertuples(index=False):
-        opts = options.loc[options["poll_id"] == poll.poll_id] if options is not None \
-            and not options.empty else pd.DataFrame(columns=["label", "votes"])
+        opts = (
+            options.loc[options["poll_id"] == poll.poll_id]
+            if options is not None and not options.empty
+            else pd.DataFrame(columns=["label", "votes"])
+        )
         total_votes = int(pd.to_numeric(opts["votes"], errors="coerce").fillna(0).sum())
-        lead, support, basis = _support(opts.assign(
-            votes=pd.to_numeric(opts["votes"], errors="coerce").fillna(0)))
+        lead, support, basis = _support(
+            opts.assign(votes=pd.to_numeric(opts["votes"], errors="coerce").fillna(0))
+        )
         kws = getattr(poll, "keywords", None)
         terms = _terms(poll.question, kws)
         phrase = isinstance(kws, (list, tuple, np.ndarray)) and len(kws) > 0
@@ -124,8 +175,11 @@ def mvoting_comparison(
         lo = opened - pd.Timedelta(days=p.lead_days)
         hi = closed + pd.Timedelta(days=p.lag_days)
         window = (created >= lo) & (created <= hi) & ~dup
-        rel = list(posts.index[window & _relevant(texts.where(window, ""), terms, phrase)]) \
-            if not posts.empty else []
+        rel = (
+            list(posts.index[window & _relevant(texts.where(window, ""), terms, phrase)])
+            if not posts.empty
+            else []
+        )
         s = sent.loc[rel] if rel else pd.Series([], dtype=object)
         n = len(rel)
         pos = int((s == "positive").sum())
@@ -135,8 +189,11 @@ def mvoting_comparison(
         neg_kw: Counter = Counter()
         for i in rel:
             v = kw_col.loc[i]
-            words = {str(x).lstrip("#") for x in v} if isinstance(v, (list, tuple, np.ndarray)) \
+            words = (
+                {str(x).lstrip("#") for x in v}
+                if isinstance(v, (list, tuple, np.ndarray))
                 else set()
+            )
             words = {w for w in words if w not in term_set and w not in _STOP and len(w) >= 2}
             if sent.loc[i] == "positive":
                 pos_kw.update(words)
@@ -149,8 +206,9 @@ def mvoting_comparison(
             agreement = "insufficient_data"
         elif basis == "yes_option":
             same_side = (support >= 0.5) == (online_support >= 0.5)
-            agreement = "agree" if same_side or abs(support - online_support) <= p.margin \
-                else "disagree"
+            agreement = (
+                "agree" if same_side or abs(support - online_support) <= p.margin else "disagree"
+            )
         else:
             # no 찬성 option: the vote backs one option; read net-negative talk as disagreement
             agreement = "agree" if online_support >= 0.5 else "disagree"
@@ -159,15 +217,23 @@ def mvoting_comparison(
             args.append("찬성 측: " + ", ".join(pk))
         if nk:
             args.append("반대 측: " + ", ".join(nk))
-        rows.append({
-            "poll_id": poll.poll_id, "question": poll.question, "policy_area": poll.policy_area,
-            "total_votes": total_votes, "leading_option": lead,
-            "vote_support": round(support, 4) if not np.isnan(support) else np.nan,
-            "support_basis": basis, "online_posts": n,
-            "online_positive_share": round(pos / n, 4) if n else np.nan,
-            "online_negative_share": round(neg / n, 4) if n else np.nan,
-            "online_support": round(online_support, 4) if stance else np.nan,
-            "positive_keywords": pk, "negative_keywords": nk,
-            "main_arguments": " · ".join(args), "agreement": agreement,
-        })
+        rows.append(
+            {
+                "poll_id": poll.poll_id,
+                "question": poll.question,
+                "policy_area": poll.policy_area,
+                "total_votes": total_votes,
+                "leading_option": lead,
+                "vote_support": round(support, 4) if not np.isnan(support) else np.nan,
+                "support_basis": basis,
+                "online_posts": n,
+                "online_positive_share": round(pos / n, 4) if n else np.nan,
+                "online_negative_share": round(neg / n, 4) if n else np.nan,
+                "online_support": round(online_support, 4) if stance else np.nan,
+                "positive_keywords": pk,
+                "negative_keywords": nk,
+                "main_arguments": " · ".join(args),
+                "agreement": agreement,
+            }
+        )
     return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)

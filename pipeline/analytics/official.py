@@ -23,20 +23,65 @@ from sklearn.metrics.pairwise import cosine_similarity
 
 INVENTORY_PATH = Path(__file__).parent / "data" / "official_accounts.csv"
 INVENTORY_COLUMNS = ["handle", "display_name", "department", "policy_area", "platform"]
-OFFICIAL_COLUMNS = ["handle", "author_hash", "display_name", "department", "policy_area",
-                    "platform"]
-ACTIVITY_COLUMNS = OFFICIAL_COLUMNS + [
-    "posts", "original_posts", "replies_sent", "followers", "views", "reach", "engagement",
-    "engagement_per_post", "mentions_received", "audience", "questions", "answered",
-    "answer_rate", "median_response_minutes", "closest_handle", "audience_jaccard",
-    "content_cosine", "merge_candidate",
+OFFICIAL_COLUMNS = [
+    "handle",
+    "author_hash",
+    "display_name",
+    "department",
+    "policy_area",
+    "platform",
 ]
-OVERLAP_COLUMNS = ["handle_a", "handle_b", "audience_a", "audience_b", "audience_shared",
-                   "audience_jaccard", "content_cosine", "merge_candidate"]
-RESPONSE_COLUMNS = ["post_id", "official_handle", "department", "policy_area", "asked_at",
-                    "answered_at", "answer_post_id", "answered_by", "response_minutes", "answered"]
-SUMMARY_COLUMNS = ["department", "policy_area", "questions", "answered", "answer_rate",
-                   "median_response_minutes", "p90_response_minutes"]
+ACTIVITY_COLUMNS = OFFICIAL_COLUMNS + [
+    "posts",
+    "original_posts",
+    "replies_sent",
+    "followers",
+    "views",
+    "reach",
+    "engagement",
+    "engagement_per_post",
+    "mentions_received",
+    "audience",
+    "questions",
+    "answered",
+    "answer_rate",
+    "median_response_minutes",
+    "closest_handle",
+    "audience_jaccard",
+    "content_cosine",
+    "merge_candidate",
+]
+OVERLAP_COLUMNS = [
+    "handle_a",
+    "handle_b",
+    "audience_a",
+    "audience_b",
+    "audience_shared",
+    "audience_jaccard",
+    "content_cosine",
+    "merge_candidate",
+]
+RESPONSE_COLUMNS = [
+    "post_id",
+    "official_handle",
+    "department",
+    "policy_area",
+    "asked_at",
+    "answered_at",
+    "answer_post_id",
+    "answered_by",
+    "response_minutes",
+    "answered",
+]
+SUMMARY_COLUMNS = [
+    "department",
+    "policy_area",
+    "questions",
+    "answered",
+    "answer_rate",
+    "median_response_minutes",
+    "p90_response_minutes",
+]
 
 
 @dataclass(frozen=True)
@@ -83,8 +128,9 @@ def _audiences(posts: pd.DataFrame, o: pd.DataFrame) -> dict[str, set[str]]:
     for col in ("reply_to", "repost_of", "quote_of"):
         if col not in posts.columns:
             continue
-        tgt = posts[col].map(lambda v: hash_to_handle.get(author_of.get(v)) if isinstance(v, str)
-                             else None)
+        tgt = posts[col].map(
+            lambda v: hash_to_handle.get(author_of.get(v)) if isinstance(v, str) else None
+        )
         for a, h in zip(authors[citizen & tgt.notna()], tgt[citizen & tgt.notna()]):
             aud[h].add(a)
     if "mentions" in posts.columns:
@@ -127,12 +173,23 @@ def official_overlap(
         union = len(a | b)
         jac = len(a & b) / union if union else 0.0
         c = float(cos[i, j]) if texts[i] and texts[j] else 0.0
-        cand = (jac >= p.merge_min_jaccard and c >= p.merge_min_cosine
-                and min(len(a), len(b)) >= p.min_audience)
-        rows.append({"handle_a": handles[i], "handle_b": handles[j], "audience_a": len(a),
-                     "audience_b": len(b), "audience_shared": len(a & b),
-                     "audience_jaccard": round(jac, 4), "content_cosine": round(c, 4),
-                     "merge_candidate": bool(cand)})
+        cand = (
+            jac >= p.merge_min_jaccard
+            and c >= p.merge_min_cosine
+            and min(len(a), len(b)) >= p.min_audience
+        )
+        rows.append(
+            {
+                "handle_a": handles[i],
+                "handle_b": handles[j],
+                "audience_a": len(a),
+                "audience_b": len(b),
+                "audience_shared": len(a & b),
+                "audience_jaccard": round(jac, 4),
+                "content_cosine": round(c, 4),
+                "merge_candidate": bool(cand),
+            }
+        )
     return pd.DataFrame(rows, columns=OVERLAP_COLUMNS)
 
 
@@ -153,16 +210,20 @@ def official_responses(
     created = pd.to_datetime(posts["created_at"], utc=True)
     pid = posts["post_id"].astype(str)
     author = posts["author_hash"]
-    reply_to = posts["reply_to"] if "reply_to" in posts.columns else pd.Series(None, index=posts.index)
+    reply_to = (
+        posts["reply_to"] if "reply_to" in posts.columns else pd.Series(None, index=posts.index)
+    )
     parent_of = {k: v for k, v in zip(pid, reply_to) if isinstance(v, str)}
     author_of = dict(zip(pid, author))
     time_of = dict(zip(pid, created))
-    area_of = (dict(zip(pid, posts["policy_area"])) if "policy_area" in posts.columns else {})
+    area_of = dict(zip(pid, posts["policy_area"])) if "policy_area" in posts.columns else {}
     is_official = author.isin(set(hash_to_handle))
 
     # questions: citizen posts mentioning an official handle or replying to an official post
     asked: dict[tuple[str, str], None] = {}
-    mentions = posts["mentions"] if "mentions" in posts.columns else pd.Series(None, index=posts.index)
+    mentions = (
+        posts["mentions"] if "mentions" in posts.columns else pd.Series(None, index=posts.index)
+    )
     for i, ms, rt in zip(pid[~is_official], mentions[~is_official], reply_to[~is_official]):
         for m in _as_list(ms):
             h = _norm_handle(m)
@@ -179,8 +240,9 @@ def official_responses(
     # answers: walk each official reply's chain upwards; the earliest official reply wins
     answer: dict[str, tuple[pd.Timestamp, str, str]] = {}
     limit = pd.Timedelta(hours=p.answer_within_hours)
-    off = pd.DataFrame({"pid": pid[is_official], "t": created[is_official],
-                        "a": author[is_official]}).sort_values(["t", "pid"])
+    off = pd.DataFrame(
+        {"pid": pid[is_official], "t": created[is_official], "a": author[is_official]}
+    ).sort_values(["t", "pid"])
     for rid, t, a in zip(off["pid"], off["t"], off["a"]):
         node = parent_of.get(rid)
         hops = 0
@@ -195,22 +257,27 @@ def official_responses(
             hops += 1
 
     rows = []
-    for (q, h) in asked:
+    for q, h in asked:
         acc = by_handle.loc[h]
         ans = answer.get(q)
         asked_at = time_of[q]
         area = area_of.get(q)
-        rows.append({
-            "post_id": q, "official_handle": h, "department": acc["department"],
-            "policy_area": area if isinstance(area, str) else acc["policy_area"],
-            "asked_at": asked_at,
-            "answered_at": ans[0] if ans else pd.NaT,
-            "answer_post_id": ans[1] if ans else None,
-            "answered_by": ans[2] if ans else None,
-            "response_minutes": round((ans[0] - asked_at).total_seconds() / 60.0, 2) if ans
-            else np.nan,
-            "answered": ans is not None,
-        })
+        rows.append(
+            {
+                "post_id": q,
+                "official_handle": h,
+                "department": acc["department"],
+                "policy_area": area if isinstance(area, str) else acc["policy_area"],
+                "asked_at": asked_at,
+                "answered_at": ans[0] if ans else pd.NaT,
+                "answer_post_id": ans[1] if ans else None,
+                "answered_by": ans[2] if ans else None,
+                "response_minutes": round((ans[0] - asked_at).total_seconds() / 60.0, 2)
+                if ans
+                else np.nan,
+                "answered": ans is not None,
+            }
+        )
     out = pd.DataFrame(rows, columns=RESPONSE_COLUMNS)
     out["asked_at"] = pd.to_datetime(out["asked_at"], utc=True)
     out["answered_at"] = pd.to_datetime(out["answered_at"], utc=True)
@@ -230,10 +297,15 @@ def responsiveness_summary(
     for c in by:
         r[c] = r[c].fillna("미상")
     g = r.groupby(list(by), sort=True)
-    out = g.agg(questions=("post_id", "size"), answered=("answered", "sum"),
-                median_response_minutes=("response_minutes", "median"),
-                p90_response_minutes=("response_minutes", lambda s: s.quantile(0.9)
-                                      if s.notna().any() else np.nan)).reset_index()
+    out = g.agg(
+        questions=("post_id", "size"),
+        answered=("answered", "sum"),
+        median_response_minutes=("response_minutes", "median"),
+        p90_response_minutes=(
+            "response_minutes",
+            lambda s: s.quantile(0.9) if s.notna().any() else np.nan,
+        ),
+    ).reset_index()
     out["answered"] = out["answered"].astype("int64")
     out["answer_rate"] = (out["answered"] / out["questions"]).round(4)
     return out[cols]
@@ -269,40 +341,61 @@ def official_activity(
                     mention_counts[h] += 1
     rows = []
     for r in o.itertuples(index=False):
-        mine = posts.loc[posts["author_hash"] == r.author_hash] if isinstance(r.author_hash, str) \
+        mine = (
+            posts.loc[posts["author_hash"] == r.author_hash]
+            if isinstance(r.author_hash, str)
             else posts.iloc[0:0]
+        )
         n = len(mine)
         replies_sent = int(mine["reply_to"].notna().sum()) if "reply_to" in mine.columns else 0
         fol = _num(mine, "author_followers").max() if n else np.nan
         views = _num(mine, "views")
         views_sum = float(views.sum()) if views.notna().any() else np.nan
         eng = float(sum(_num(mine, c).fillna(0).sum() for c in ("likes", "shares", "replies")))
-        reach = views_sum if not np.isnan(views_sum) else (fol * n if not np.isnan(fol) else np.nan)
-        q = responses.loc[responses["official_handle"] == r.handle] if not responses.empty \
+        reach = (
+            views_sum if not np.isnan(views_sum) else (fol * n if not np.isnan(fol) else np.nan)
+        )
+        q = (
+            responses.loc[responses["official_handle"] == r.handle]
+            if not responses.empty
             else responses
+        )
         nq = len(q)
         na = int(q["answered"].sum()) if nq else 0
         best = None
         if overlap is not None and not overlap.empty:
             ov = overlap.loc[(overlap["handle_a"] == r.handle) | (overlap["handle_b"] == r.handle)]
             if not ov.empty:
-                ov = ov.assign(other=np.where(ov["handle_a"] == r.handle, ov["handle_b"],
-                                              ov["handle_a"]),
-                               s=ov["audience_jaccard"] + ov["content_cosine"])
+                ov = ov.assign(
+                    other=np.where(ov["handle_a"] == r.handle, ov["handle_b"], ov["handle_a"]),
+                    s=ov["audience_jaccard"] + ov["content_cosine"],
+                )
                 best = ov.sort_values(["s", "other"], ascending=[False, True]).iloc[0]
-        rows.append({
-            **r._asdict(), "posts": n, "original_posts": n - replies_sent,
-            "replies_sent": replies_sent, "followers": fol, "views": views_sum, "reach": reach,
-            "engagement": eng, "engagement_per_post": round(eng / n, 3) if n else np.nan,
-            "mentions_received": mention_counts[r.handle], "audience": len(aud[r.handle]),
-            "questions": nq, "answered": na,
-            "answer_rate": round(na / nq, 4) if nq else np.nan,
-            "median_response_minutes": float(q["response_minutes"].median()) if na else np.nan,
-            "closest_handle": best["other"] if best is not None else None,
-            "audience_jaccard": float(best["audience_jaccard"]) if best is not None else np.nan,
-            "content_cosine": float(best["content_cosine"]) if best is not None else np.nan,
-            "merge_candidate": bool(best["merge_candidate"]) if best is not None else False,
-        })
+        rows.append(
+            {
+                **r._asdict(),
+                "posts": n,
+                "original_posts": n - replies_sent,
+                "replies_sent": replies_sent,
+                "followers": fol,
+                "views": views_sum,
+                "reach": reach,
+                "engagement": eng,
+                "engagement_per_post": round(eng / n, 3) if n else np.nan,
+                "mentions_received": mention_counts[r.handle],
+                "audience": len(aud[r.handle]),
+                "questions": nq,
+                "answered": na,
+                "answer_rate": round(na / nq, 4) if nq else np.nan,
+                "median_response_minutes": float(q["response_minutes"].median()) if na else np.nan,
+                "closest_handle": best["other"] if best is not None else None,
+                "audience_jaccard": float(best["audience_jaccard"])
+                if best is not None
+                else np.nan,
+                "content_cosine": float(best["content_cosine"]) if best is not None else np.nan,
+                "merge_candidate": bool(best["merge_candidate"]) if best is not None else False,
+            }
+        )
     out = pd.DataFrame(rows, columns=ACTIVITY_COLUMNS)
     out["followers"] = out["followers"].round().astype("Int64")
     return out

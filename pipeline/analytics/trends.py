@@ -41,11 +41,33 @@ SERIES_KINDS = ("total", "hashtag", "keyword", "policy_area", "district", "area_
 SERIES_COLUMNS = ["bucket", "kind", "key", "count", "negative", "total", "authors"]
 ALERT_KINDS = ("negativity_spike", "volume_burst", "hashtag_burst", "new_hashtag")
 ALERT_COLUMNS = [
-    "alert_id", "detected_at", "bucket", "last_bucket", "kind", "series_kind", "policy_area",
-    "district", "key", "observed", "expected", "window_hours", "score", "severity",
-    "sample_post_ids", "status", "message_ko",
+    "alert_id",
+    "detected_at",
+    "bucket",
+    "last_bucket",
+    "kind",
+    "series_kind",
+    "policy_area",
+    "district",
+    "key",
+    "observed",
+    "expected",
+    "window_hours",
+    "score",
+    "severity",
+    "sample_post_ids",
+    "status",
+    "message_ko",
 ]
-EVAL_COLUMNS = ["precision", "recall", "median_delay", "alerts", "true_alerts", "events", "detected"]
+EVAL_COLUMNS = [
+    "precision",
+    "recall",
+    "median_delay",
+    "alerts",
+    "true_alerts",
+    "events",
+    "detected",
+]
 _SEP = "|"
 _HOUR = pd.Timedelta(hours=1)
 
@@ -153,7 +175,9 @@ def _aggregate(long: pd.DataFrame) -> pd.DataFrame:
     g = long.groupby(["bucket", "kind", "key"], sort=True, observed=True)
     out = g.agg(count=("post_id", "size"), negative=("neg", "sum"), authors=("author", "nunique"))
     out = out.reset_index()
-    totals = out.loc[out["kind"] == "total", ["bucket", "count"]].rename(columns={"count": "total"})
+    totals = out.loc[out["kind"] == "total", ["bucket", "count"]].rename(
+        columns={"count": "total"}
+    )
     out = out.merge(totals, on="bucket", how="left")
     for c in ("count", "negative", "total", "authors"):
         out[c] = out[c].astype("int64")
@@ -161,12 +185,17 @@ def _aggregate(long: pd.DataFrame) -> pd.DataFrame:
 
 
 def _empty_series() -> pd.DataFrame:
-    return pd.DataFrame({
-        "bucket": pd.Series([], dtype=f"datetime64[ns, {SEOUL_TZ}]"),
-        "kind": pd.Series([], dtype=object), "key": pd.Series([], dtype=object),
-        "count": pd.Series([], dtype="int64"), "negative": pd.Series([], dtype="int64"),
-        "total": pd.Series([], dtype="int64"), "authors": pd.Series([], dtype="int64"),
-    })
+    return pd.DataFrame(
+        {
+            "bucket": pd.Series([], dtype=f"datetime64[ns, {SEOUL_TZ}]"),
+            "kind": pd.Series([], dtype=object),
+            "key": pd.Series([], dtype=object),
+            "count": pd.Series([], dtype="int64"),
+            "negative": pd.Series([], dtype="int64"),
+            "total": pd.Series([], dtype="int64"),
+            "authors": pd.Series([], dtype="int64"),
+        }
+    )
 
 
 def series_hourly(
@@ -198,9 +227,11 @@ def series_daily(posts: pd.DataFrame, **kwargs: object) -> pd.DataFrame:
     if hourly.empty:
         return hourly.rename(columns={"bucket": "day"})
     h = hourly.assign(day=hourly["bucket"].dt.date)
-    out = h.groupby(["day", "kind", "key"], sort=True).agg(
-        count=("count", "sum"), negative=("negative", "sum"), authors=("authors", "max")
-    ).reset_index()
+    out = (
+        h.groupby(["day", "kind", "key"], sort=True)
+        .agg(count=("count", "sum"), negative=("negative", "sum"), authors=("authors", "max"))
+        .reset_index()
+    )
     tot = out.loc[out["kind"] == "total", ["day", "count"]].rename(columns={"count": "total"})
     out = out.merge(tot, on="day", how="left")
     return out[["day", "kind", "key", "count", "negative", "total", "authors"]]
@@ -270,8 +301,10 @@ def fit_baseline(
     start = pd.Timestamp(start).tz_convert(SEOUL_TZ)
     hist = _norm_series(history) if history is not None and not history.empty else None
     if hist is not None:
-        hist = hist.loc[(hist["bucket"] < start)
-                        & (hist["bucket"] >= start - pd.Timedelta(days=p.baseline_days))]
+        hist = hist.loc[
+            (hist["bucket"] < start)
+            & (hist["bucket"] >= start - pd.Timedelta(days=p.baseline_days))
+        ]
     if hist is None or hist.empty:
         empty = pd.Series(dtype=float)
         return Baseline(start, 0, 0.0, empty, empty, {})
@@ -287,9 +320,12 @@ def fit_baseline(
             prior=_prior_shares(hist, series_kind, value, t_all, p),
         )
     return Baseline(
-        start=start, days=int(hist["bucket"].dt.date.nunique()), t_all=t_all,
+        start=start,
+        days=int(hist["bucket"].dt.date.nunique()),
+        t_all=t_all,
         t_hour=totals.groupby(totals.index.hour).sum().astype(float),
-        t_wd=totals.groupby(totals.index.day_of_week).sum().astype(float), stats=stats,
+        t_wd=totals.groupby(totals.index.day_of_week).sum().astype(float),
+        stats=stats,
     )
 
 
@@ -381,8 +417,9 @@ def _alert_id(kind: str, series_kind: str, key: str, bucket: pd.Timestamp) -> st
     return hashlib.sha1(raw.encode()).hexdigest()[:16]
 
 
-def _message(kind: str, area: str | None, district: str | None, key: str, obs: int,
-             exp: float, hours: int) -> str:
+def _message(
+    kind: str, area: str | None, district: str | None, key: str, obs: int, exp: float, hours: int
+) -> str:
     """One Korean sentence: where, what, how many in the last `hours` against the usual."""
     area = area if isinstance(area, str) else None
     district = district if isinstance(district, str) else None
@@ -406,8 +443,15 @@ def _severity(score: float, p: AlertParams) -> str:
 
 
 def _windows(
-    b: Baseline, st: _KindStats | None, recent: pd.DataFrame, cur: pd.DataFrame,
-    series_kind: str, value: str, keys: list[str], totals: pd.Series, p: AlertParams,
+    b: Baseline,
+    st: _KindStats | None,
+    recent: pd.DataFrame,
+    cur: pd.DataFrame,
+    series_kind: str,
+    value: str,
+    keys: list[str],
+    totals: pd.Series,
+    p: AlertParams,
 ) -> list[tuple]:
     """Scores of `keys` at each current bucket over the trailing windows; rows that pass.
 
@@ -425,13 +469,18 @@ def _windows(
     aut = np.zeros((len(keys), nb))
     np.add.at(obs, (kpos[keep], bpos[keep]), sub[value].to_numpy(dtype=float)[keep])
     np.add.at(aut, (kpos[keep], bpos[keep]), sub["authors"].to_numpy(dtype=float)[keep])
-    grid = pd.DataFrame({
-        "key": np.repeat(np.asarray(keys, dtype=object), nb),
-        "bucket": np.tile(buckets, len(keys)),
-        "total": np.tile(totals.to_numpy(dtype=float), len(keys)),
-    })
-    grid["bucket"] = pd.DatetimeIndex(grid["bucket"]).tz_convert(SEOUL_TZ) \
-        if grid["bucket"].dt.tz is not None else grid["bucket"]
+    grid = pd.DataFrame(
+        {
+            "key": np.repeat(np.asarray(keys, dtype=object), nb),
+            "bucket": np.tile(buckets, len(keys)),
+            "total": np.tile(totals.to_numpy(dtype=float), len(keys)),
+        }
+    )
+    grid["bucket"] = (
+        pd.DatetimeIndex(grid["bucket"]).tz_convert(SEOUL_TZ)
+        if grid["bucket"].dt.tz is not None
+        else grid["bucket"]
+    )
     if st is None:
         mu = grid["total"] * p.new_hashtag_share
         size = None
@@ -444,8 +493,12 @@ def _windows(
     cs_a = np.hstack([pad, np.cumsum(aut, axis=1)])
     cs_m = np.hstack([pad, np.cumsum(mus, axis=1)])
     cur_pos = np.flatnonzero(np.isin(buckets, cur["bucket"].unique()))
-    present = set(zip(cur.loc[cur["kind"] == series_kind, "key"],
-                      cur.loc[cur["kind"] == series_kind, "bucket"]))
+    present = set(
+        zip(
+            cur.loc[cur["kind"] == series_kind, "key"],
+            cur.loc[cur["kind"] == series_kind, "bucket"],
+        )
+    )
     best: dict[tuple[int, int], tuple] = {}
     min_n = p.min_negative if value == "negative" else p.min_count
     for w in sorted(set(p.windows)):
@@ -478,10 +531,12 @@ def _windows(
                 sc_h = _poisson_score(pd.Series(o_h.ravel()), pd.Series(m_h.ravel()))
             else:
                 size_h = 1.0 / (np.maximum(inv_post, 0.0) + 1.0 / (p.dispersion * h))
-                sc_h = _nb_score(pd.Series(o_h.ravel()), pd.Series(m_h.ravel()),
-                                 pd.Series(size_h))
-            ok &= ((sc_h.reshape(o.shape) >= p.min_score / 2) & (o_h >= 2)
-                   & (o_h >= p.min_ratio * m_h))
+                sc_h = _nb_score(pd.Series(o_h.ravel()), pd.Series(m_h.ravel()), pd.Series(size_h))
+            ok &= (
+                (sc_h.reshape(o.shape) >= p.min_score / 2)
+                & (o_h >= 2)
+                & (o_h >= p.min_ratio * m_h)
+            )
         for ki, ji in zip(*np.nonzero(ok)):
             bucket = buckets[cur_pos[ji]]
             if (keys[ki], bucket) not in present:
@@ -490,14 +545,19 @@ def _windows(
             prev = best.get((ki, ji))
             if prev is None or margin > prev[0]:
                 best[(ki, ji)] = (margin, int(o[ki, ji]), float(m[ki, ji]), float(sc[ki, ji]), w)
-    kind = {"policy_area": "volume_burst", "district": "volume_burst",
-            "hashtag": "hashtag_burst"}.get(series_kind, "volume_burst")
+    kind = {
+        "policy_area": "volume_burst",
+        "district": "volume_burst",
+        "hashtag": "hashtag_burst",
+    }.get(series_kind, "volume_burst")
     if value == "negative":
         kind = "negativity_spike"
     if st is None:
         kind = "new_hashtag"
-    return [(kind, series_kind, keys[ki], buckets[cur_pos[ji]], ob, mu_, sc_, w)
-            for (ki, ji), (_, ob, mu_, sc_, w) in sorted(best.items())]
+    return [
+        (kind, series_kind, keys[ki], buckets[cur_pos[ji]], ob, mu_, sc_, w)
+        for (ki, ji), (_, ob, mu_, sc_, w) in sorted(best.items())
+    ]
 
 
 def detect_alerts(
@@ -558,21 +618,38 @@ def detect_alerts(
         rows += _windows(b, st, recent, cur, series_kind, value, keys, totals, p)
     if not rows:
         return _empty_alerts()
-    raw = pd.DataFrame(rows, columns=["kind", "series_kind", "key", "bucket", "observed",
-                                      "expected", "score", "window_hours"])
+    raw = pd.DataFrame(
+        rows,
+        columns=[
+            "kind",
+            "series_kind",
+            "key",
+            "bucket",
+            "observed",
+            "expected",
+            "score",
+            "window_hours",
+        ],
+    )
     raw = _suppress_overlaps(raw, p)
     alerts = _merge_runs(raw, p)
     return _describe(alerts, posts, p)
 
 
-def _covered(series_kind: str, key: str, bucket: pd.Timestamp,
-             specific: list[tuple[str, str, pd.Timestamp]], gap: pd.Timedelta) -> bool:
+def _covered(
+    series_kind: str,
+    key: str,
+    bucket: pd.Timestamp,
+    specific: list[tuple[str, str, pd.Timestamp]],
+    gap: pd.Timedelta,
+) -> bool:
     """Whether an area x district alert (area, district, bucket) explains a broader alert."""
     for area, district, b in specific:
         if not (bucket - gap <= b <= bucket):
             continue
         if (series_kind == "policy_area" and key == area) or (
-                series_kind == "district" and key == district):
+            series_kind == "district" and key == district
+        ):
             return True
     return False
 
@@ -582,11 +659,15 @@ def _suppress_overlaps(raw: pd.DataFrame, p: AlertParams) -> pd.DataFrame:
     `merge_gap_hours` makes an area-wide or district-wide alert of that area / district redundant
     (a trailing window would otherwise echo it after the district burst has been reported)."""
     spec = raw.loc[raw["series_kind"] == "area_district_negative"]
-    specific = [(k.partition(_SEP)[0], k.partition(_SEP)[2], b)
-                for k, b in zip(spec["key"], spec["bucket"])]
+    specific = [
+        (k.partition(_SEP)[0], k.partition(_SEP)[2], b)
+        for k, b in zip(spec["key"], spec["bucket"])
+    ]
     gap = pd.Timedelta(hours=p.merge_gap_hours)
-    drop = [sk in ("policy_area", "district") and _covered(sk, key, bk, specific, gap)
-            for sk, key, bk in zip(raw["series_kind"], raw["key"], raw["bucket"])]
+    drop = [
+        sk in ("policy_area", "district") and _covered(sk, key, bk, specific, gap)
+        for sk, key, bk in zip(raw["series_kind"], raw["key"], raw["bucket"])
+    ]
     return raw.loc[~np.array(drop, dtype=bool)]
 
 
@@ -594,19 +675,32 @@ def _merge_runs(raw: pd.DataFrame, p: AlertParams) -> pd.DataFrame:
     """One alert per run of hours of a series; observed/expected/window of its peak hour."""
     raw = raw.sort_values(["kind", "series_kind", "key", "bucket"], ignore_index=True)
     gap = pd.Timedelta(hours=p.merge_gap_hours)
-    same = ((raw["kind"] == raw["kind"].shift()) & (raw["series_kind"] == raw["series_kind"].shift())
-            & (raw["key"] == raw["key"].shift())
-            & (raw["bucket"] - raw["bucket"].shift() <= gap))
+    same = (
+        (raw["kind"] == raw["kind"].shift())
+        & (raw["series_kind"] == raw["series_kind"].shift())
+        & (raw["key"] == raw["key"].shift())
+        & (raw["bucket"] - raw["bucket"].shift() <= gap)
+    )
     raw["run"] = (~same).cumsum()
-    peak = raw.sort_values(["run", "score", "bucket"], ascending=[True, False, True]) \
-        .drop_duplicates("run").set_index("run")
+    peak = (
+        raw.sort_values(["run", "score", "bucket"], ascending=[True, False, True])
+        .drop_duplicates("run")
+        .set_index("run")
+    )
     g = raw.groupby("run", sort=True)
-    out = pd.DataFrame({
-        "kind": g["kind"].first(), "series_kind": g["series_kind"].first(), "key": g["key"].first(),
-        "bucket": g["bucket"].min(), "last_bucket": g["bucket"].max(),
-        "observed": peak["observed"], "expected": peak["expected"], "score": peak["score"],
-        "window_hours": peak["window_hours"],
-    })
+    out = pd.DataFrame(
+        {
+            "kind": g["kind"].first(),
+            "series_kind": g["series_kind"].first(),
+            "key": g["key"].first(),
+            "bucket": g["bucket"].min(),
+            "last_bucket": g["bucket"].max(),
+            "observed": peak["observed"],
+            "expected": peak["expected"],
+            "score": peak["score"],
+            "window_hours": peak["window_hours"],
+        }
+    )
     return out.reset_index(drop=True)
 
 
@@ -640,8 +734,15 @@ def _describe(alerts: pd.DataFrame, posts: pd.DataFrame | None, p: AlertParams) 
     a["severity"] = [_severity(s, p) for s in a["score"]]
     a["status"] = "open"
     a["message_ko"] = [
-        _message(r.kind, r.policy_area, r.district, r.key, int(r.observed), float(r.expected),
-                 int(r.window_hours))
+        _message(
+            r.kind,
+            r.policy_area,
+            r.district,
+            r.key,
+            int(r.observed),
+            float(r.expected),
+            int(r.window_hours),
+        )
         for r in a.itertuples()
     ]
     a["expected"] = a["expected"].round(3)
@@ -658,15 +759,26 @@ def _attach_samples(a: pd.DataFrame, posts: pd.DataFrame, p: AlertParams) -> pd.
         return a
     sel = _select(window, day=None, exclude=None, include_duplicates=False)
     long = _long(sel, keywords=False)
-    long = long.merge(sel[["districts"]], left_on=long["post_id"].map(
-        dict(zip(sel["post_id"], sel.index))), right_index=True, how="left")
-    kind_map = {"policy_area": "policy_area", "district": "district", "hashtag": "hashtag",
-                "area_district_negative": "area_district_negative"}
+    long = long.merge(
+        sel[["districts"]],
+        left_on=long["post_id"].map(dict(zip(sel["post_id"], sel.index))),
+        right_index=True,
+        how="left",
+    )
+    kind_map = {
+        "policy_area": "policy_area",
+        "district": "district",
+        "hashtag": "hashtag",
+        "area_district_negative": "area_district_negative",
+    }
     samples, areas, dists = [], [], []
     for r in a.itertuples():
-        m = long.loc[(long["kind"] == kind_map.get(r.series_kind, r.series_kind))
-                     & (long["key"] == r.key) & (long["bucket"] >= r.bucket)
-                     & (long["bucket"] <= r.last_bucket)]
+        m = long.loc[
+            (long["kind"] == kind_map.get(r.series_kind, r.series_kind))
+            & (long["key"] == r.key)
+            & (long["bucket"] >= r.bucket)
+            & (long["bucket"] <= r.last_bucket)
+        ]
         if r.kind == "negativity_spike":
             m = m.loc[m["neg"]]
         m = m.sort_values(["eng", "post_id"], ascending=[False, True])
@@ -676,8 +788,9 @@ def _attach_samples(a: pd.DataFrame, posts: pd.DataFrame, p: AlertParams) -> pd.
         if r.series_kind == "hashtag" and not m.empty:
             area = _dominant(m["area"])
             d = m["districts"].explode()
-            district = _dominant(d.loc[d != NO_DISTRICT]) if (d != NO_DISTRICT).mean() >= 0.5 \
-                else None
+            district = (
+                _dominant(d.loc[d != NO_DISTRICT]) if (d != NO_DISTRICT).mean() >= 0.5 else None
+            )
         elif r.series_kind == "district" and not m.empty:
             area = _dominant(m["area"])
         areas.append(area)
@@ -689,8 +802,9 @@ def _attach_samples(a: pd.DataFrame, posts: pd.DataFrame, p: AlertParams) -> pd.
     return a
 
 
-def merge_alerts(previous: pd.DataFrame | None, new: pd.DataFrame, *,
-                 params: AlertParams | None = None) -> pd.DataFrame:
+def merge_alerts(
+    previous: pd.DataFrame | None, new: pd.DataFrame, *, params: AlertParams | None = None
+) -> pd.DataFrame:
     """Alerts after an hourly run: a new alert continuing an open alert of the same series (its
     first bucket within `merge_gap_hours` of that alert's last bucket) extends it, keeping its id.
 
@@ -704,11 +818,19 @@ def merge_alerts(previous: pd.DataFrame | None, new: pd.DataFrame, *,
     prev["last_bucket"] = _seoul(prev["last_bucket"])
     gap = pd.Timedelta(hours=p.merge_gap_hours)
     spec = prev.loc[prev["series_kind"] == "area_district_negative"]
-    specific = [(k.partition(_SEP)[0], k.partition(_SEP)[2], lb)
-                for k, lb in zip(spec["key"], spec["last_bucket"])]
-    new = new.loc[[not (sk in ("policy_area", "district")
-                        and _covered(sk, key, _seoul(pd.Series([bk])).iloc[0], specific, gap))
-                   for sk, key, bk in zip(new["series_kind"], new["key"], new["bucket"])]]
+    specific = [
+        (k.partition(_SEP)[0], k.partition(_SEP)[2], lb)
+        for k, lb in zip(spec["key"], spec["last_bucket"])
+    ]
+    new = new.loc[
+        [
+            not (
+                sk in ("policy_area", "district")
+                and _covered(sk, key, _seoul(pd.Series([bk])).iloc[0], specific, gap)
+            )
+            for sk, key, bk in zip(new["series_kind"], new["key"], new["bucket"])
+        ]
+    ]
     out = []
     prev_by = {}
     for r in prev.sort_values("last_bucket").itertuples(index=False):
@@ -716,13 +838,22 @@ def merge_alerts(previous: pd.DataFrame | None, new: pd.DataFrame, *,
     for r in new.itertuples(index=False):
         d = r._asdict()
         old = prev_by.get((r.kind, r.series_kind, r.key))
-        if (old is not None and old.get("status", "open") == "open"
-                and pd.Timedelta(0) < d["bucket"] - old["last_bucket"] <= gap):
+        if (
+            old is not None
+            and old.get("status", "open") == "open"
+            and pd.Timedelta(0) < d["bucket"] - old["last_bucket"] <= gap
+        ):
             merged = dict(old)
             merged["last_bucket"] = max(old["last_bucket"], d["last_bucket"])
             if float(d["score"]) > float(old["score"]):  # the peak hour describes the alert
-                for c in ("observed", "expected", "score", "window_hours", "severity",
-                          "message_ko"):
+                for c in (
+                    "observed",
+                    "expected",
+                    "score",
+                    "window_hours",
+                    "severity",
+                    "message_ko",
+                ):
                     merged[c] = d[c]
             ids = list(old["sample_post_ids"] or []) + list(d["sample_post_ids"] or [])
             merged["sample_post_ids"] = list(dict.fromkeys(ids))[: p.samples]
@@ -746,11 +877,14 @@ def _event_frame(events: pd.DataFrame) -> pd.DataFrame:
             e[c] = None
     if "hashtags" in e.columns:
         e["hashtag_set"] = e["hashtags"].map(
-            lambda v: set(v) if isinstance(v, (list, tuple, np.ndarray)) else set())
+            lambda v: set(v) if isinstance(v, (list, tuple, np.ndarray)) else set()
+        )
     else:
         e["hashtag_set"] = [set() for _ in range(len(e))]
-    e["hashtag_set"] = [s | ({h} if isinstance(h, str) and h else set())
-                        for s, h in zip(e["hashtag_set"], e["hashtag"])]
+    e["hashtag_set"] = [
+        s | ({h} if isinstance(h, str) and h else set())
+        for s, h in zip(e["hashtag_set"], e["hashtag"])
+    ]
     e["start"] = _seoul(e["start"]).dt.floor("h")
     e["end"] = _seoul(e["end"])
     if "event_id" not in e.columns:
@@ -785,9 +919,15 @@ def score_alerts(alerts: pd.DataFrame, events: pd.DataFrame) -> dict[str, float 
     delay in hour buckets from an event's start to its first matching alert's bucket."""
     n_alerts = len(alerts)
     if events is None or events.empty:
-        return {"precision": float("nan") if n_alerts == 0 else 0.0, "recall": float("nan"),
-                "median_delay": float("nan"), "alerts": n_alerts, "true_alerts": 0,
-                "events": 0, "detected": 0}
+        return {
+            "precision": float("nan") if n_alerts == 0 else 0.0,
+            "recall": float("nan"),
+            "median_delay": float("nan"),
+            "alerts": n_alerts,
+            "true_alerts": 0,
+            "events": 0,
+            "detected": 0,
+        }
     ev = _event_frame(events)
     matched_alert = np.zeros(n_alerts, dtype=bool)
     first_hit: dict[int, pd.Timestamp] = {}

@@ -7,8 +7,8 @@ already computed (a post is never tokenised twice):
   `Tokens.terms` unigrams and bigrams, hashed into 2**n_bits columns with a vectorised hash
   (no per-n-gram Python work), binary, each row scaled to unit L2 norm;
 * subjectivity head: P(opinionated) — neutral reports/headlines/requests vs. text with an attitude;
-* polarity head: P(positive | opinionated), NB-weighted logistic regression (NBSVM-style, the
-  log-count ratio is folded into the stored coefficients).
+* polarity head: P(positive | opinionated), the average of an NB-weighted logistic regression
+  (NBSVM-style, the log-count ratio folded into the coefficients) and a plain one.
 
 P(neutral) = 1 - s, P(positive) = s·p, P(negative) = s·(1 - p); the label is the most probable class
 and the score is P(positive) - P(negative) = s·(2p - 1).
@@ -263,10 +263,16 @@ class SentimentModel:
         ws = w if subjectivity_weight is None else np.asarray(subjectivity_weight, float)
         X = self.features(texts, tokens) if X is None else X
         pol = (y != "neutral") & (w > 0)
+        yp = (y[pol] == "positive").astype(int)
         coef_p, b_p = _fit_head(
-            X[pol], (y[pol] == "positive").astype(int), w[pol], self.alpha_polarity, self.nb_alpha,
-            self.epochs, self.random_state,
+            X[pol], yp, w[pol], self.alpha_polarity, self.nb_alpha, self.epochs, self.random_state
         )
+        if self.nb_alpha is not None:
+            # average with a plain (un-weighted) head: one linear model, +0.2-0.3 pt on validation
+            coef_q, b_q = _fit_head(
+                X[pol], yp, w[pol], self.alpha_polarity, None, self.epochs, self.random_state
+            )
+            coef_p, b_p = (coef_p + coef_q) / 2, (b_p + b_q) / 2
         subj = ws > 0
         coef_s, b_s = _fit_head(
             X[subj], (y[subj] != "neutral").astype(int), ws[subj], self.alpha_subjectivity,

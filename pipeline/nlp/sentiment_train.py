@@ -18,6 +18,7 @@ license stated) — they are only read to evaluate.
 from __future__ import annotations
 
 import csv
+import functools
 import gzip
 import json
 import logging
@@ -75,8 +76,12 @@ def _bucket(key: str, mod: int) -> int:
 # -- corpus readers --------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=2)
 def nsmc_reviews(corpora: Path) -> pd.DataFrame:
-    """NSMC-protocol reviews: columns review_id, movie_id, text, label (negative/positive), split."""
+    """NSMC-protocol reviews: columns review_id, movie_id, text, label (negative/positive), split.
+
+    Cached per path (the file is read-only input); callers filter, never mutate, the frame.
+    """
     recs = []
     with gzip.open(_need(corpora, NSMC_FILE), "rt", encoding="utf-8") as f:
         for line in f:
@@ -343,8 +348,8 @@ class SentimentTrainConfig:
 
     n_bits: int = 21
     char_ngram: tuple[int, int] = (1, 5)
-    alpha_polarity: float = 1e-6
-    alpha_subjectivity: float = 1e-5
+    alpha_polarity: float = 5e-7
+    alpha_subjectivity: float = 3e-6
     nb_alpha: float = 1.0
     epochs: int = 15
     nsmc_positive_per_negative: float = 1.5
@@ -352,7 +357,7 @@ class SentimentTrainConfig:
     kote_weight: float = 3.0
     news_weight: float = 2.0
     sarcasm_weight: float = 0.5
-    moon_weight: float = 1.0
+    moon_weight: float = 3.0
     template_weight: float = 1.5
     feedback_weight: float = 5.0
     sources: tuple[str, ...] = field(
@@ -621,8 +626,9 @@ topic; `policy_taxonomy.md`), with `sentiment_score` = P(positive) − P(negativ
   bigrams (the pipeline's tokens; `predict` never re-tokenises), hashed into 2^21 columns with a
   vectorised multiplicative hash; each row divided by sqrt(its number of n-grams).
 - Two logistic-regression heads (averaged SGD, log loss, seeded; classes balanced by weight):
-  subjectivity (neutral vs. opinionated) and polarity (positive vs. negative) on NB
-  log-count-ratio weighted features (NBSVM-style; the ratio is folded into the stored weights).
+  subjectivity (neutral vs. opinionated, NB-weighted features) and polarity (positive vs.
+  negative): the average of an NB log-count-ratio weighted head (NBSVM-style; the ratio is folded
+  into the stored weights) and a plain head — still one linear model.
 - P(neutral) = 1 − s, P(positive) = s·p, P(negative) = s·(1 − p); label = argmax.
 - Files: `weights.npz` (float16 arrays, loaded with `allow_pickle=False`) and `meta.json`;
   nothing executable is loaded.
@@ -705,3 +711,36 @@ def model_card(meta: dict) -> str:
         lines.append(f"- Runtime: {json.dumps(m['runtime'])}")
     lines.append(_CARD_LIMITS)
     return "\n".join(lines)
+
+
+PROMOTION_METRICS = (("nsmc", "accuracy"), ("kote", "macro_f1"), ("civic", "macro_f1"))
+
+
+def not_worse(new: dict, old: dict, tolerance: float = 0.005) -> bool:
+    """True when every evaluation figure of `new` metrics is at least `old` minus `tolerance`."""
+    for set_name, figure in PROMOTION_METRICS:
+        before = old.get(set_name, {}).get(figure)
+        after = new.get(set_name, {}).get(figure)
+        if before is not None and (after is None or after < before - tolerance):
+            return False
+    return True
+
+
+def promote_if_not_worse(models_dir: Path, version: str, tolerance: float = 0.005) -> bool:
+    """Point `models_dir/DEFAULT` at `version` when its metrics are not worse than the current one.
+
+    For the retrain DAG: train with `set_default=False`, then call this.
+    """
+    models_dir = Path(models_dir)
+    new = json.loads((models_dir / version / "meta.json").read_text("utf-8")).get("metrics", {})
+    default = models_dir / DEFAULT_FILE
+    if default.is_file():
+        current = default.read_text("utf-8").strip()
+        meta_path = models_dir / current / "meta.json"
+        if meta_path.is_file():
+            old = json.loads(meta_path.read_text("utf-8")).get("metrics", {})
+            if not not_worse(new, old, tolerance):
+                log.warning("sentiment %s is worse than %s: not promoted", version, current)
+                return False
+    default.write_text(version + "\n", "utf-8")
+    return True

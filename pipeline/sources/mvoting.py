@@ -33,8 +33,17 @@ import pandas as pd
 from pipeline.schema import POLICY_AREAS, SEOUL_TZ
 
 SEOUL = ZoneInfo(SEOUL_TZ)
-POLL_COLUMNS = ["poll_id", "question", "policy_area", "opened", "closed", "keywords",
-                "total_votes", "n_options", "source"]
+POLL_COLUMNS = [
+    "poll_id",
+    "question",
+    "policy_area",
+    "opened",
+    "closed",
+    "keywords",
+    "total_votes",
+    "n_options",
+    "source",
+]
 OPTION_COLUMNS = ["poll_id", "option_no", "label", "votes", "share", "breakdown"]
 QUARANTINE_COLUMNS = ["source", "line_no", "payload", "reason"]
 CSV_REQUIRED = ("poll_id", "question", "policy_area", "opened", "closed", "option", "votes")
@@ -57,7 +66,11 @@ def _area(value: object) -> str:
 
 
 def _time(value: object, field: str, *, end_of_day: bool = False) -> pd.Timestamp:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == "":
+    if (
+        value is None
+        or (isinstance(value, float) and math.isnan(value))
+        or str(value).strip() == ""
+    ):
         raise MVotingFormatError(f"{field} is missing")
     try:
         ts = pd.Timestamp(str(value).strip())
@@ -121,7 +134,8 @@ def _poll_breakdown(b: object, pid: str) -> dict[str, dict[str, int]]:
                 raise MVotingFormatError(f"poll {pid}: breakdown {dim}:{group} must map options")
             for label, v in per_option.items():
                 out.setdefault(str(label), {})[f"{dim}:{group}"] = _votes(
-                    v, f"poll {pid} breakdown {dim}:{group}:{label}")
+                    v, f"poll {pid} breakdown {dim}:{group}:{label}"
+                )
     return out
 
 
@@ -158,16 +172,29 @@ def map_poll(raw: dict, *, source: str = "") -> tuple[dict, list[dict]]:
         votes = _votes(o.get("votes"), f"poll {pid} option {label!r}")
         bd = _flat_breakdown(o.get("breakdown"), f"poll {pid} option {label!r}")
         bd.update(poll_bd.get(label, {}))
-        rows.append({"poll_id": pid, "option_no": i, "label": label, "votes": votes,
-                     "breakdown": json.dumps(bd, ensure_ascii=False, sort_keys=True) if bd
-                     else None})
+        rows.append(
+            {
+                "poll_id": pid,
+                "option_no": i,
+                "label": label,
+                "votes": votes,
+                "breakdown": json.dumps(bd, ensure_ascii=False, sort_keys=True) if bd else None,
+            }
+        )
     total = sum(r["votes"] for r in rows)
     for r in rows:
         r["share"] = round(r["votes"] / total, 6) if total > 0 else None
-    poll = {"poll_id": pid, "question": question, "policy_area": area, "opened": opened,
-            "closed": closed,
-            "keywords": _keywords(raw.get("keywords") or raw.get("keyword")), "total_votes": total,
-            "n_options": len(rows), "source": source}
+    poll = {
+        "poll_id": pid,
+        "question": question,
+        "policy_area": area,
+        "opened": opened,
+        "closed": closed,
+        "keywords": _keywords(raw.get("keywords") or raw.get("keyword")),
+        "total_votes": total,
+        "n_options": len(rows),
+        "source": source,
+    }
     return poll, rows
 
 
@@ -178,26 +205,44 @@ def _csv_polls(text: str, source: str) -> tuple[list[tuple[int, dict]], list[dic
     have = set(cols) | ({"option"} if any(a in cols for a in _OPTION_ALIASES) else set())
     missing = [c for c in CSV_REQUIRED if c not in have]
     if missing:
-        raise MVotingFormatError(f"{source}: missing columns {', '.join(missing)} "
-                                 f"(need {', '.join(CSV_REQUIRED)})")
+        raise MVotingFormatError(
+            f"{source}: missing columns {', '.join(missing)} (need {', '.join(CSV_REQUIRED)})"
+        )
     polls: dict[str, tuple[int, dict]] = {}
     bad: list[dict] = []
     for n, row in enumerate(reader, start=2):
         row = {(k or "").strip(): (v.strip() if isinstance(v, str) else v) for k, v in row.items()}
         pid = row.get("poll_id") or ""
         if not pid:
-            bad.append({"source": source, "line_no": n, "payload": json.dumps(row, ensure_ascii=False),
-                        "reason": "poll_id is missing"})
+            bad.append(
+                {
+                    "source": source,
+                    "line_no": n,
+                    "payload": json.dumps(row, ensure_ascii=False),
+                    "reason": "poll_id is missing",
+                }
+            )
             continue
         label = next((row[a] for a in _OPTION_ALIASES if row.get(a)), None)
-        bd = {k[len("votes_"):]: v for k, v in row.items()
-              if k.startswith("votes_") and v not in (None, "")}
+        bd = {
+            k[len("votes_") :]: v
+            for k, v in row.items()
+            if k.startswith("votes_") and v not in (None, "")
+        }
         opt = {"label": label, "votes": row.get("votes"), "breakdown": bd or None}
         if pid not in polls:
-            polls[pid] = (n, {"poll_id": pid, "question": row.get("question"),
-                              "policy_area": row.get("policy_area"), "opened": row.get("opened"),
-                              "closed": row.get("closed"), "keywords": row.get("keywords"),
-                              "options": []})
+            polls[pid] = (
+                n,
+                {
+                    "poll_id": pid,
+                    "question": row.get("question"),
+                    "policy_area": row.get("policy_area"),
+                    "opened": row.get("opened"),
+                    "closed": row.get("closed"),
+                    "keywords": row.get("keywords"),
+                    "options": [],
+                },
+            )
         polls[pid][1]["options"].append(opt)
     return list(polls.values()), bad
 
@@ -223,9 +268,14 @@ def polls_frames(
             if poll["poll_id"] in seen:
                 raise MVotingFormatError(f"poll {poll['poll_id']} appears twice")
         except MVotingFormatError as exc:
-            bad.append({"source": source, "line_no": line_no,
-                        "payload": json.dumps(raw, ensure_ascii=False, default=str),
-                        "reason": str(exc)})
+            bad.append(
+                {
+                    "source": source,
+                    "line_no": line_no,
+                    "payload": json.dumps(raw, ensure_ascii=False, default=str),
+                    "reason": str(exc),
+                }
+            )
             continue
         seen.add(poll["poll_id"])
         polls.append(poll)
@@ -255,17 +305,21 @@ def read_mvoting(path: Path | str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataF
     if suffix == ".csv":
         grouped, bad = _csv_polls(text, source)
         p, o, q = polls_frames(grouped, source=source)
-        q = pd.concat([pd.DataFrame(bad, columns=QUARANTINE_COLUMNS), q], ignore_index=True) \
-            if bad else q
+        q = (
+            pd.concat([pd.DataFrame(bad, columns=QUARANTINE_COLUMNS), q], ignore_index=True)
+            if bad
+            else q
+        )
         return p, o, q
     if suffix == ".json":
         try:
             doc = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise MVotingFormatError(f"{source}: invalid JSON ({exc.msg}, line {exc.lineno})") \
-                from exc
+            raise MVotingFormatError(
+                f"{source}: invalid JSON ({exc.msg}, line {exc.lineno})"
+            ) from exc
         items = doc.get("polls") if isinstance(doc, dict) else doc
         if not isinstance(items, list):
-            raise MVotingFormatError(f"{source}: expected a list of polls or {{\"polls\": [...]}}")
+            raise MVotingFormatError(f'{source}: expected a list of polls or {{"polls": [...]}}')
         return polls_frames([(None, r) for r in items], source=source)
     raise MVotingFormatError(f"{source}: unsupported file type {suffix!r} (use .csv or .json)")

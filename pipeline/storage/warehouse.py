@@ -153,6 +153,25 @@ def replace_partition(
     return n
 
 
+def replace_range(
+    con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, column: str,
+    lo: object, hi: object,
+) -> int:
+    """Delete rows with lo <= column < hi and insert `df`, in one transaction."""
+    _check_table(table)
+    if not _IDENT.match(column):
+        raise ValueError(f"bad column name {column!r}")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f'DELETE FROM {table} WHERE "{column}" >= ? AND "{column}" < ?', [lo, hi])
+        n = _insert(con, table, df, "INSERT")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return n
+
+
 def existing_ids(con: duckdb.DuckDBPyConnection, post_ids: list[str]) -> set[str]:
     """Which of `post_ids` the warehouse already stores."""
     if not post_ids:

@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from datetime import datetime
+from datetime import date, datetime
 
+import numpy as np
 import pandas as pd
 
 from pipeline.schema import POLICY_AREAS, SENTIMENTS
@@ -32,6 +33,8 @@ def _gx():
 
     with _lock:
         if _context is None:
+            for name in [n for n in logging.root.manager.loggerDict if n.startswith("great_exp")]:
+                logging.getLogger(name).setLevel(logging.WARNING)
             logging.getLogger("great_expectations").setLevel(logging.WARNING)
             _context = gx.get_context(mode="ephemeral")
             from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -80,7 +83,7 @@ def _suite(table: str, window: tuple[datetime, datetime] | None):
 
 def _holds_lists(col: pd.Series) -> bool:
     first = col.dropna().head(1).tolist()
-    return bool(first) and not isinstance(first[0], (str, int, float, bool, pd.Timestamp))
+    return bool(first) and isinstance(first[0], (list, tuple, set, dict, np.ndarray))
 
 
 def validate_table(
@@ -90,7 +93,11 @@ def validate_table(
     if df.empty:
         return {"table": table, "rows": 0, "success": True, "checked": 0}
     gx, context = _gx()
-    frame = df[[c for c in df.columns if not _holds_lists(df[c])]]
+    frame = df[[c for c in df.columns if not _holds_lists(df[c])]].copy()
+    for c in frame.columns:  # calendar days as timestamps: GX's null checks expect those
+        first = frame[c].dropna().head(1).tolist()
+        if first and isinstance(first[0], date) and not isinstance(first[0], datetime):
+            frame[c] = pd.to_datetime(frame[c])
     with _lock:
         name = f"{table}_{id(frame)}"
         source = context.data_sources.add_or_update_pandas(name=f"minsim_{table}")
@@ -104,6 +111,11 @@ def validate_table(
         if not r.success:
             cfg = r.expectation_config
             kwargs = {k: v for k, v in cfg.kwargs.items() if k in ("column", "column_list")}
+            info = r.exception_info or {}
+            if info.get("raised_exception"):
+                failed.append(f"{cfg.type}{kwargs} could not run: "
+                              f"{str(info.get('exception_message'))[:300]}")
+                continue
             unexpected = (r.result or {}).get("partial_unexpected_list", [])[:3]
             failed.append(f"{cfg.type}{kwargs} e.g. {unexpected}")
     if failed:

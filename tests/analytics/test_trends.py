@@ -18,7 +18,8 @@ DAY = pd.Timestamp("2025-03-09", tz="Asia/Seoul")
 
 def split(series: pd.DataFrame, day: pd.Timestamp = DAY) -> tuple[pd.DataFrame, pd.DataFrame]:
     return series.loc[series["bucket"] < day], series.loc[
-        (series["bucket"] >= day) & (series["bucket"] < day + pd.Timedelta(days=1))]
+        (series["bucket"] >= day) & (series["bucket"] < day + pd.Timedelta(days=1))
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +29,9 @@ def detected(event_posts):
     hist, cur = split(series, pd.Timestamp("2025-03-09", tz="Asia/Seoul"))
     rest = series.loc[series["bucket"] >= pd.Timestamp("2025-03-10", tz="Asia/Seoul")]
     a1 = trends.detect_alerts(hist, cur, posts=posts)
-    a2 = trends.detect_alerts(series.loc[series["bucket"] < rest["bucket"].min()], rest,
-                              posts=posts)
+    a2 = trends.detect_alerts(
+        series.loc[series["bucket"] < rest["bucket"].min()], rest, posts=posts
+    )
     return posts, events, series, pd.concat([a1, a2], ignore_index=True)
 
 
@@ -66,9 +68,21 @@ def test_empty_input_and_empty_hour():
 
 
 def test_brand_new_hashtag():
-    posts = synth_posts(days=5, per_day=600, seed=5, events=[
-        {"start": "2025-03-05 10:00", "hours": 1, "policy_area": "culture_sports",
-         "district": None, "n": 25, "hashtag": "#완전새태그"}])
+    posts = synth_posts(
+        days=5,
+        per_day=600,
+        seed=5,
+        events=[
+            {
+                "start": "2025-03-05 10:00",
+                "hours": 1,
+                "policy_area": "culture_sports",
+                "district": None,
+                "n": 25,
+                "hashtag": "#완전새태그",
+            }
+        ],
+    )
     series = trends.series_hourly(posts)
     hist, cur = split(series, pd.Timestamp("2025-03-05", tz="Asia/Seoul"))
     assert "#완전새태그" not in set(hist["key"])
@@ -84,12 +98,20 @@ def test_brand_new_hashtag():
 
 def test_planted_events_detected(detected):
     posts, events, _, alerts = detected
-    ev = pd.DataFrame([{
-        "event_id": f"e{i}", "kind": "negativity_spike", "policy_area": e["policy_area"],
-        "district": e["district"], "hashtag": e.get("hashtag"),
-        "start": pd.Timestamp(e["start"], tz="Asia/Seoul"),
-        "end": pd.Timestamp(e["start"], tz="Asia/Seoul") + pd.Timedelta(hours=e["hours"]),
-    } for i, e in enumerate(events)])
+    ev = pd.DataFrame(
+        [
+            {
+                "event_id": f"e{i}",
+                "kind": "negativity_spike",
+                "policy_area": e["policy_area"],
+                "district": e["district"],
+                "hashtag": e.get("hashtag"),
+                "start": pd.Timestamp(e["start"], tz="Asia/Seoul"),
+                "end": pd.Timestamp(e["start"], tz="Asia/Seoul") + pd.Timedelta(hours=e["hours"]),
+            }
+            for i, e in enumerate(events)
+        ]
+    )
     res = trends.score_alerts(alerts, ev)
     assert res["recall"] == 1.0
     assert res["precision"] >= 0.8
@@ -174,3 +196,33 @@ def test_daily_series_and_hours():
     d = trends.series_daily(posts)
     assert set(d["day"]) == {dt.date(2025, 3, 1), dt.date(2025, 3, 2)}
     assert len(trends.hours_of(dt.date(2025, 3, 1))) == 24
+
+
+def test_simulator_planted_events(small_simulation):
+    from pipeline.analytics import coordination
+
+    sim, posts = small_simulation
+    flagged = coordination.coordinated_accounts(posts)
+    series = trends.series_hourly(posts, exclude=coordination.exclusion_mask(posts, flagged))
+    params = trends.AlertParams(min_history_days=2)
+    alerts = []
+    for d in range(2, 12):
+        day = pd.Timestamp("2025-03-03", tz="Asia/Seoul") + pd.Timedelta(days=d)
+        hist, cur = split(series, day)
+        alerts.append(trends.detect_alerts(hist, cur, params=params, posts=posts))
+    alerts = pd.concat(alerts, ignore_index=True)
+    events = pd.DataFrame(sim.events)
+    events = events.loc[
+        (events["kind"] != "coordinated")
+        & (
+            pd.to_datetime(events["start"], utc=True)
+            >= pd.Timestamp("2025-03-05", tz="Asia/Seoul")
+        )
+    ]
+    res = trends.score_alerts(alerts, events)
+    assert res["events"] >= 3
+    assert res["recall"] >= 0.75 and res["precision"] >= 0.75
+    # the bot campaign is flagged as coordinated, not reported as an alert
+    bot = pd.DataFrame(sim.events).query("kind == 'coordinated'")
+    if not bot.empty:
+        assert (flagged["reason"] == "copy_cluster").any()
