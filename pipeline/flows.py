@@ -6,6 +6,7 @@ The CLI, the Airflow DAGs and the notebooks call these functions, so there is on
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import threading
 import time
@@ -428,7 +429,8 @@ def demo(
     posts_per_day: int = 2000, report: bool = True, progress: Progress = _noop,
 ) -> dict:
     """Simulate `days` of posts, run every stage into the warehouse and render the last briefing."""
-    from pipeline.sources.simulator import SimulationConfig, simulate, write_simulation
+    from pipeline.sources.files import jsonl_records
+    from pipeline.sources.simulator import SimulationConfig, bad_rows, simulate, write_simulation
 
     if end_day is None:
         end_day = datetime.now(SEOUL).date() - timedelta(days=1)
@@ -457,6 +459,9 @@ def demo(
         for i, day in enumerate(start_day + timedelta(days=k) for k in range(days)):
             progress(f"{day} ingest", 3 * i, steps)
             records = [Record(n, p) for n, p in enumerate(by_day.get(day, []), start=1)]
+            # A few broken rows a real feed also delivers, to show quarantine at work.
+            lines = [re.sub(r"2025-03-\d\dT", f"{day}T", ln) for ln in bad_rows(seed + i)]
+            records += list(jsonl_records(lines, lambda d: d))
             summaries.append(ingest_records(
                 con, records, settings=settings, source="simulator", window=day_window(day),
                 now=datetime.combine(end_day + timedelta(days=1), datetime.min.time(), SEOUL)))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import re
 import resource
@@ -38,8 +39,12 @@ _WORD = re.compile(r"[가-힣]{2,}")
 _KEY = re.compile(r"https?://\S+|@\w+|[^0-9A-Za-z가-힣]")
 
 
-def light_frame(sim) -> pd.DataFrame:
-    """Analysed-post frame straight from the simulator (no cleaning, truth as NLP labels)."""
+def light_frame(sim, *, dedup: bool = False) -> pd.DataFrame:
+    """Analysed-post frame straight from the simulator (no cleaning, truth as NLP labels).
+
+    `dedup`: link reposts, exact and near copies with `pipeline.transforms.dedup` (as the pipeline
+    does); else reposts and exact text copies only (fast).
+    """
     rows = []
     first_of: dict[str, str] = {}
     for p in sim.posts:
@@ -81,6 +86,13 @@ def light_frame(sim) -> pd.DataFrame:
         )
     df = pd.DataFrame(rows)
     df["created_at"] = pd.to_datetime(df["created_at"], utc=True, format="ISO8601")
+    if dedup:
+        from pipeline.transforms.dedup import link_duplicates
+        from pipeline.transforms.normalize import text_for_analysis, text_key
+
+        df["text_norm"] = df["text"].map(text_for_analysis)
+        df["text_key"] = df["text_norm"].map(text_key)
+        df = link_duplicates(df)
     return df
 
 
@@ -165,6 +177,17 @@ def main() -> None:
     )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory {peak:.0f} MiB")
+    print(
+        json.dumps(
+            {
+                "posts_day": len(today),
+                "hourly_update_s": round(hourly, 2),
+                "full_day_s": round(full, 2),
+                "target_s": 30,
+                "peak_mb": round(peak),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

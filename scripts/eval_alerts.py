@@ -48,13 +48,13 @@ def analysed_posts(sim, *, salt: str = SALT, transforms: bool = False) -> tuple[
 
     `transforms`: through the pipeline's own `posts_clean` + `link_duplicates` (slow, ~2k
     posts/s); else the light mapping of `bench_hourly.light_frame` (reposts and exact copies as
-    duplicates).
+    duplicates, near copies by `pipeline.transforms.dedup`).
     """
     label = "simulator truth (sentiment, policy area, districts) standing in for pipeline.nlp"
     if not transforms:
         from bench_hourly import light_frame
 
-        return light_frame(sim), label + "; light post mapping"
+        return light_frame(sim, dedup=True), label + "; light post mapping + pipeline dedup"
     recs = [Record(i + 1, p) for i, p in enumerate(sim.posts)]
     last = max(pd.Timestamp(p["created_at"]) for p in sim.posts)
     posts, _, _ = posts_clean(
@@ -75,6 +75,15 @@ def analysed_posts(sim, *, salt: str = SALT, transforms: bool = False) -> tuple[
     )
     posts["keywords"] = posts["text_norm"].map(cheap_keywords)
     return posts.reset_index(drop=True), label + "; pipeline.transforms clean + dedup"
+
+
+def _coord_params(sim, transforms: bool) -> coordination.CoordinationParams:
+    """Official accounts are never flagged (the lead's flows pass their hashes the same way)."""
+    from pipeline.transforms.normalize import author_hash
+
+    handles = [a["author"] for a in sim.accounts if a["kind"] == "official"]
+    ids = {author_hash(h, SALT) for h in handles} if transforms else set(handles)
+    return coordination.CoordinationParams(ignore_authors=frozenset(ids))
 
 
 def run_hourly(
@@ -126,7 +135,7 @@ def evaluate_events(
     )
     posts, label_source = analysed_posts(sim, transforms=transforms)
     t0 = time.perf_counter()
-    flagged = coordination.coordinated_accounts(posts)
+    flagged = coordination.coordinated_accounts(posts, params=_coord_params(sim, transforms))
     mask = coordination.exclusion_mask(posts, flagged)
     eval_days = [start_day + dt.timedelta(days=d) for d in range(warmup, days)]
     alerts = run_hourly(posts, eval_days, params, mask)
@@ -194,7 +203,7 @@ def false_alerts_month(
         )
     )
     posts, _ = analysed_posts(sim, transforms=transforms)
-    flagged = coordination.coordinated_accounts(posts)
+    flagged = coordination.coordinated_accounts(posts, params=_coord_params(sim, transforms))
     mask = coordination.exclusion_mask(posts, flagged)
     eval_days = [start_day + dt.timedelta(days=d) for d in range(warmup, days)]
     alerts = run_hourly(posts, eval_days, params, mask)

@@ -14,6 +14,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse
 import json
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -37,11 +38,13 @@ def runtime_figures(model_path: Path, texts: list[str], tokens: list, n_posts: i
 
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-    rss0 = _rss_mb()
-    t0 = time.perf_counter()
+    # load time and memory in a fresh interpreter, so earlier allocations do not hide the cost
+    probe = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--load-probe", str(model_path)],
+        capture_output=True, text=True, check=True,
+    )
+    load = json.loads(probe.stdout.strip().splitlines()[-1])
     model = load_sentiment_model(model_path)
-    load_s = time.perf_counter() - t0
-    rss1 = _rss_mb()
     reps = n_posts // max(len(texts), 1) + 1
     bt, bk = (texts * reps)[:n_posts], (tokens * reps)[:n_posts]
     model.predict(bt[:2000], bk[:2000])  # warm-up
@@ -52,15 +55,29 @@ def runtime_figures(model_path: Path, texts: list[str], tokens: list, n_posts: i
         best = min(best, time.perf_counter() - t0)
     return {
         "version": model.version,
-        "load_seconds": round(load_s, 3),
-        "model_rss_mb": round(rss1 - rss0, 1),
-        "process_rss_mb": round(rss1, 1),
+        **load,
+        "model_arrays_mb": round(model.coef_.nbytes / 2**20, 1),
         "posts_per_second_one_core": int(n_posts / best),
         "throughput_posts": n_posts,
     }
 
 
+def load_probe(model_path: Path) -> dict:
+    """Seconds and resident MB that loading the model adds to a bare interpreter."""
+    from pipeline.nlp.sentiment import load_sentiment_model
+
+    rss0 = _rss_mb()
+    t0 = time.perf_counter()
+    load_sentiment_model(model_path)
+    seconds = time.perf_counter() - t0
+    return {"load_seconds": round(seconds, 3), "model_rss_mb": round(_rss_mb() - rss0, 1),
+            "load_process_rss_mb": round(_rss_mb(), 1)}
+
+
 def main(argv: list[str] | None = None) -> int:
+    if argv is None and len(sys.argv) == 3 and sys.argv[1] == "--load-probe":
+        print(json.dumps(load_probe(Path(sys.argv[2]))))
+        return 0
     from pipeline.config import get_settings
 
     settings = get_settings()

@@ -77,7 +77,11 @@ def _window(
     if posts.empty or not window_days:
         return posts
     created = pd.to_datetime(posts["created_at"], utc=True)
-    stop = pd.Timestamp(end).tz_convert("UTC") if end is not None else created.max()
+    if end is None:
+        stop = created.max()
+    else:
+        stop = pd.Timestamp(end)
+        stop = stop.tz_localize("UTC") if stop.tzinfo is None else stop.tz_convert("UTC")
     keep = (created > stop - pd.Timedelta(days=window_days)) & (created <= stop)
     return posts.loc[keep]
 

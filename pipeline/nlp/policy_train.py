@@ -32,6 +32,14 @@ log = logging.getLogger(__name__)
 TEST_FROM = "2020-05-01"
 VALID_FROM = "2020-04-01"
 POST_CHARS = 280
+BODY_CHARS = 2500
+# Tuned on the validation month (2020-04, a model trained on the earlier months):
+N_CROPS = 6
+WHOLE = True
+KIND_WEIGHTS = (1.0, 1.0, 1.0, 0.5)  # post cut, title, crop, whole petition
+RECENT_WEIGHT = 2.0
+PRIOR_STRENGTH = 0.0
+OTHER_BIAS = 0.0
 
 _SENTENCE_END = re.compile(r"(?<=[.!?。])\s+|\n+|(?<=[다요죠]\.)(?=[가-힣])")
 _SPACES = re.compile(r"\s+")
@@ -132,24 +140,88 @@ def crops(content: str, rng: random.Random, n: int, limit: int = POST_CHARS) -> 
     return out
 
 
+def _join_crop(units: Sequence[str], rng: random.Random, limit: int = POST_CHARS) -> list[str]:
+    """A random post-length run of consecutive units (sentences), as the list of units used."""
+    start = rng.randrange(len(units))
+    budget = rng.randint(60, limit)
+    used: list[str] = []
+    n = 0
+    for u in units[start:]:
+        if used and n + len(u) > budget:
+            break
+        used.append(u)
+        n += len(u) + 1
+    return used
+
+
+def petition_units(p: Petition, max_body_chars: int = BODY_CHARS) -> list[str]:
+    """The title and the body sentences (first `max_body_chars`), each at most 600 characters."""
+    units = [p.title] if p.title else []
+    n = 0
+    for s in sentences(p.content):
+        if n > max_body_chars:
+            break
+        units.append(s[:600])
+        n += len(s)
+    return units
+
+
 def training_views(
-    items: Sequence[Petition], *, seed: int, n_crops: int = 2
-) -> tuple[list[str], list[str], list[int]]:
-    """Post-length views of each petition: (texts, areas, petition index) — title, post cut, crops."""
+    items: Sequence[Petition], *, seed: int, n_crops: int = 2, whole: bool = False
+) -> tuple[list[str], list[list[str]], list[str], list[int], list[int]]:
+    """Views of each petition: (texts, units per text, areas, petition index, kind).
+
+    Kinds: 0 the post cut, 1 the title alone, 2 random runs of consecutive body sentences (60–280
+    characters), 3 the whole petition (title and body up to `BODY_CHARS`). A view other than the post
+    cut is a run of units (title, sentences) so that its tokens are the concatenated tokens of its units:
+    each sentence is tokenised once however many views use it.
+    """
     rng = random.Random(seed)
     texts: list[str] = []
+    units: list[list[str]] = []
     labels: list[str] = []
     owner: list[int] = []
+    kind: list[int] = []
+
+    def add(text: str, us: list[str], k: int, i: int, area: str) -> None:
+        texts.append(text)
+        units.append(us)
+        labels.append(area)
+        owner.append(i)
+        kind.append(k)
+
     for i, p in enumerate(items):
-        views = [post_cut(p.title, p.content)]
-        if p.title and p.title != views[0]:
-            views.append(p.title)
-        views.extend(crops(p.content, rng, n_crops))
-        for v in views:
-            texts.append(v)
-            labels.append(p.area)
-            owner.append(i)
-    return texts, labels, owner
+        cut = post_cut(p.title, p.content)
+        add(cut, [], 0, i, p.area)  # tokenised whole, exactly like a scored post
+        all_units = petition_units(p)
+        body = all_units[1:] if p.title else all_units
+        if p.title and p.title != cut:
+            add(p.title, [p.title], 1, i, p.area)
+        if body:
+            for _ in range(n_crops):
+                used = _join_crop(body, rng)
+                text = " ".join(used)
+                if len(text) >= 20:
+                    add(text, used, 2, i, p.area)
+            if whole:
+                add(" ".join(all_units), all_units, 3, i, p.area)
+    return texts, units, labels, owner, kind
+
+
+def _view_tokens(tokenizer, texts: Sequence[str], units: Sequence[list[str]]) -> list:
+    """Tokens per view: post cuts tokenised whole, other views as concatenated unit tokens."""
+    from pipeline.nlp.tokenizer import Tokens
+
+    whole = [i for i, us in enumerate(units) if not us]
+    distinct = list(dict.fromkeys(u for us in units for u in us))
+    unit_tokens = dict(zip(distinct, (t.morphs for t in _analyze(tokenizer, distinct)), strict=True))
+    out: list = [None] * len(texts)
+    for i, t in zip(whole, _analyze(tokenizer, [texts[i] for i in whole]), strict=True):
+        out[i] = t
+    for i, us in enumerate(units):
+        if us:
+            out[i] = Tokens(tuple(m for u in us for m in unit_tokens[u]))
+    return out
 
 
 def time_split(
@@ -235,6 +307,35 @@ def evaluate_policy(
     return out
 
 
+def _next_version(root: Path) -> str:
+    taken = [int(m.group(1)) for d in root.glob("v*") if (m := re.fullmatch(r"v(\d+)", d.name))]
+    return f"v{max(taken, default=0) + 1}"
+
+
+def _is_models_root(out_dir: Path) -> bool:
+    """`models/policy` (holds DEFAULT or version dirs) rather than a version directory."""
+    if (out_dir / "DEFAULT").exists():
+        return True
+    if (out_dir / "meta.json").exists():
+        return False
+    return out_dir.name == "policy" or any(
+        re.fullmatch(r"v\d+", d.name) for d in out_dir.glob("v*") if d.is_dir()
+    )
+
+
+def class_prior_bias(
+    items: Sequence[Petition], classes: Sequence[str], test_from: str, days: int
+) -> np.ndarray:
+    """log(share of each class in the last `days` before `test_from` × number of classes), smoothed.
+
+    The classifier is trained class-balanced (a uniform prior); this moves it toward the recent
+    distribution of the training months (never the test months)."""
+    cutoff = (date.fromisoformat(test_from) - timedelta(days=days)).isoformat()
+    recent = [p.area for p in items if cutoff <= p.begin < test_from]
+    counts = np.array([recent.count(c) + 1.0 for c in classes])
+    return np.log(counts / counts.sum() * len(classes)).astype(np.float32)
+
+
 def train_policy(
     corpora: Path,
     out_dir: Path,
@@ -243,24 +344,35 @@ def train_policy(
     sample: int | None = None,
     tokenizer=None,
     test_from: str = TEST_FROM,
-    n_crops: int = 3,
+    n_crops: int = N_CROPS,
+    whole: bool = WHOLE,
+    kind_weights: tuple[float, float, float, float] = KIND_WEIGHTS,
     recent_days: int = 120,
-    recent_weight: float = 2.0,
+    recent_weight: float = RECENT_WEIGHT,
+    prior_days: int = 60,
+    prior_strength: float = PRIOR_STRENGTH,
+    other_bias: float = OTHER_BIAS,
     params: dict | None = None,
 ) -> dict:
-    """Train on petitions begun before `test_from`, evaluate on the rest, save to `out_dir`.
+    """Train on petitions begun before `test_from`, evaluate on the rest, save a version directory.
 
-    `out_dir` is the version directory (`models/policy/<version>`); its name is the model version.
-    Petitions begun in the last `recent_days` before `test_from` weigh `recent_weight` (topics drift:
-    tuned on the validation month). `sample` keeps a seeded random subset of that many training
-    petitions (for tests). Returns the
-    meta dict written to `meta.json` (data, parameters, test metrics).
+    `out_dir` is either a version directory (`models/policy/v2`: its name is the model version) or the
+    models folder `models/policy` (holds `DEFAULT` or version dirs): then the next free `v<N>` under it
+    is written and `DEFAULT` points to it. Petitions begun in the last `recent_days` before `test_from`
+    weigh `recent_weight`; view kinds (post cut, title, crops, whole petition) weigh `kind_weights`.
+    After fitting, the intercepts move `prior_strength` × toward the class distribution of the last
+    `prior_days` of training and `other` gets `other_bias` (all tuned on the validation month).
+    `sample` keeps a seeded random subset of that many training petitions (for tests). Returns the
+    meta dict written to `meta.json` (version, data, parameters, `metrics` = test metrics).
     """
     from pipeline.nlp.policy import PolicyAreaModel
     from pipeline.nlp.tokenizer import get_tokenizer
 
     tokenizer = tokenizer or get_tokenizer()
     out_dir = Path(out_dir)
+    root = None
+    if _is_models_root(out_dir):
+        root, out_dir = out_dir, out_dir / _next_version(out_dir)
     items = petitions(corpora)
     train, test = time_split(items, test_from)
     if sample is not None and sample < len(train):
@@ -268,10 +380,17 @@ def train_policy(
     if not train:
         raise ValueError(f"{corpora}: no petitions begun before {test_from}")
     start = time.perf_counter()
-    texts, labels, owner = training_views(train, seed=seed, n_crops=n_crops)
+    texts, units, labels, owner, kind = training_views(
+        train, seed=seed, n_crops=n_crops, whole=whole
+    )
     cutoff = (date.fromisoformat(test_from) - timedelta(days=recent_days)).isoformat()
-    weights = np.array([recent_weight if train[i].begin >= cutoff else 1.0 for i in owner])
-    tokens = _analyze(tokenizer, texts)
+    weights = np.array(
+        [
+            (recent_weight if train[i].begin >= cutoff else 1.0) * kind_weights[k]
+            for i, k in zip(owner, kind, strict=True)
+        ]
+    )
+    tokens = _view_tokens(tokenizer, texts, units)
     log.info(
         "policy: %d views of %d petitions tokenised in %.0fs",
         len(texts),
@@ -281,18 +400,34 @@ def train_policy(
     model = PolicyAreaModel(**{"random_state": seed, **(params or {})})
     model.set_params(version=out_dir.name)
     model.fit(texts, tokens, labels, sample_weight=weights)
+    bias = prior_strength * class_prior_bias(train, model.classes_, test_from, prior_days)
+    if "other" in model.classes_:
+        bias[list(model.classes_).index("other")] += other_bias
+    model.intercept_ = (model.intercept_ + bias).astype(np.float32)
     fit_seconds = time.perf_counter() - start
     meta = {
         "trained_on": {
             "corpora": ["petitions_lovit", "petitions_2020_korkeep"],
             "petitions": len(train),
             "views": len(texts),
+            "views_by_kind": {
+                name: kind.count(k)
+                for k, name in enumerate(("post_cut", "title", "crop", "whole"))
+            },
             "months": sorted({p.begin[:7] for p in train}),
             "areas": {a: sum(p.area == a for p in train) for a in POLICY_AREAS},
             "sample": sample,
             "seed": seed,
             "n_crops": n_crops,
+            "whole": whole,
+            "kind_weights": list(kind_weights),
             "recent_weight": {"from": cutoff, "weight": recent_weight},
+            "class_prior": {
+                "days": prior_days,
+                "strength": prior_strength,
+                "other_bias": other_bias,
+                "bias": [round(float(b), 4) for b in bias],
+            },
         },
         "test_from": test_from,
         "tokenizer": getattr(tokenizer, "version", "unknown"),
@@ -308,8 +443,15 @@ def train_policy(
             limit=None if sample is None else max(200, sample // 4),
         )
         meta["test"] = {k: v for k, v in evaluation.items() if k != "model_version"}
+        meta["metrics"] = {k: meta["test"][k] for k in ("n", "accuracy", "macro_f1")}
+    else:
+        meta["metrics"] = {}
     model.save(out_dir, meta)
-    return json.loads((out_dir / "meta.json").read_text("utf-8"))
+    if root is not None:
+        (root / "DEFAULT").write_text(out_dir.name + "\n", "utf-8")
+    saved = json.loads((out_dir / "meta.json").read_text("utf-8"))
+    saved["path"] = str(out_dir)
+    return saved
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -329,11 +471,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     meta = train_policy(args.corpora, args.out, seed=args.seed, sample=args.sample)
     test = meta.get("test", {})
     print(
-        f"policy {args.out.name}: test accuracy {test.get('accuracy')} "
+        f"policy {Path(meta['path']).name}: test accuracy {test.get('accuracy')} "
         f"macro-F1 {test.get('macro_f1')} on {test.get('n')} petitions"
     )
     if args.set_default:
-        (args.out.parent / "DEFAULT").write_text(args.out.name + "\n", "utf-8")
+        out = Path(meta["path"])
+        (out.parent / "DEFAULT").write_text(out.name + "\n", "utf-8")
     return 0
 
 

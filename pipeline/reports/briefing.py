@@ -125,6 +125,11 @@ class Period:
         return korean_date(self.end)
 
 
+def _as_list(value: object) -> list:
+    """A list column value from DuckDB (list, numpy array or None) as a list."""
+    return [] if value is None else list(value)
+
+
 def korean_date(d: dt.date) -> str:
     return f"{d.year}년 {d.month}월 {d.day}일 ({WEEKDAYS_KO[d.weekday()]})"
 
@@ -529,7 +534,7 @@ def _alerts(con: duckdb.DuckDBPyConnection, period: Period) -> dict:
     df = con.execute(sql, [period.start, period.end]).df()
     rows = _records(df)
     samples: dict[str, str] = {}
-    ids = sorted({i for r in rows for i in (list(r.get("sample_post_ids") or [])[:2])})
+    ids = sorted({i for r in rows for i in (_as_list(r.get("sample_post_ids"))[:2])})
     if ids:
         probe = pd.DataFrame({"post_id": ids})  # noqa: F841 - referenced by name in SQL
         for pid, text in con.execute(
@@ -555,7 +560,7 @@ def _alerts(con: duckdb.DuckDBPyConnection, period: Period) -> dict:
                 "open": str(r.get("status") or "open") in ("open", "new"),
                 "when": _seoul_time(r.get(time_col)) if time_col != "day" else str(r.get("day")),
                 "samples": [
-                    samples[i] for i in list(r.get("sample_post_ids") or [])[:2] if i in samples
+                    samples[i] for i in _as_list(r.get("sample_post_ids"))[:2] if i in samples
                 ],
             }
         )

@@ -108,7 +108,7 @@ def decode(data: bytes, encoding: str, path: Path) -> tuple[str | list[bytes], s
     return data.split(b"\n"), "utf-8 (with invalid lines)"
 
 
-def _jsonl_records(lines: list[str] | list[bytes], mapping: Callable[[dict], dict]) -> Iterator[Record]:
+def jsonl_records(lines: list[str] | list[bytes], mapping: Callable[[dict], dict]) -> Iterator[Record]:
     for i, line in enumerate(lines, start=1):
         if isinstance(line, bytes):
             try:
@@ -183,7 +183,7 @@ def read_records(
     text, used = decode(data, encoding, path)
     if fmt == "jsonl":
         lines = text.split("\n") if isinstance(text, str) else text
-        return list(_jsonl_records(lines, mapper)), {"format": fmt, "encoding": used}
+        return list(jsonl_records(lines, mapper)), {"format": fmt, "encoding": used}
     if not isinstance(text, str):
         raise FileSourceError(f"{path}: not valid UTF-8 or CP949 text")
     delimiter = "\t" if path.name.lower().removesuffix(".gz").endswith(".tsv") else ","

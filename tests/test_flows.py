@@ -1,0 +1,146 @@
+"""The daily loop end to end on a real DuckDB file: tables, counts, masking, idempotency."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import duckdb
+import pandas as pd
+import pytest
+
+from pipeline import flows
+from tests.conftest import DEMO_END, settings_for
+
+CORE_TABLES = ("posts", "post_nlp", "opinion_daily", "quarantine", "pipeline_runs", "raw_posts",
+               "topics", "post_topics", "keyword_sentiment", "keyword_links", "series_hourly",
+               "opinion_leaders", "official_accounts", "official_responses", "mvoting_polls",
+               "mvoting_comparison", "planted_events")
+PII = re.compile(r"01[016789]-?\d{3,4}-?\d{4}|\d{6}-[1-4]\d{6}|[\w.+-]+@[\w-]+\.[a-z]{2,}")
+
+
+@pytest.fixture(scope="module")
+def con(demo_warehouse):
+    c = duckdb.connect(str(demo_warehouse), read_only=True)
+    yield c
+    c.close()
+
+
+def test_demo_fills_every_table(con, demo_run) -> None:
+    for table in CORE_TABLES:
+        assert con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0] > 0, table
+    assert (demo_run["report"]["html"]).is_file()
+
+
+def test_counts_add_up_per_run(con) -> None:
+    runs = con.execute('SELECT stage, "read", stored, duplicates, quarantined FROM pipeline_runs '
+                       "WHERE stage = 'ingest'").df()
+    assert len(runs) == 4
+    assert (runs["read"] == runs["stored"] + runs["duplicates"] + runs["quarantined"]).all()
+    assert runs["quarantined"].sum() > 0 and runs["duplicates"].sum() > 0
+    posts = con.execute("SELECT count(*) FROM posts").fetchall()[0][0]
+    assert posts == runs["stored"].sum()
+
+
+def test_quarantine_reasons(con) -> None:
+    reasons = {r[0] for r in con.execute("SELECT reason FROM quarantine").fetchall()}
+    assert any(r.startswith("malformed JSON") for r in reasons)
+    assert "missing required field: text" in reasons and "empty text" in reasons
+    assert any(r.startswith("created_at in the future") for r in reasons)
+    assert any(r.startswith("text too long") for r in reasons)
+
+
+def test_nothing_unmasked_is_stored(con) -> None:
+    cols = con.execute(
+        "SELECT table_name, column_name FROM information_schema.columns "
+        "WHERE data_type IN ('VARCHAR', 'JSON', 'VARCHAR[]') AND table_schema = 'main' "
+        "AND table_name NOT LIKE 'v\\_%' ESCAPE '\\'").fetchall()
+    for table, col in cols:
+        rows = con.execute(f'SELECT CAST("{col}" AS VARCHAR) FROM {table} '
+                           f'WHERE CAST("{col}" AS VARCHAR) IS NOT NULL').fetchall()
+        leaks = [v for (v,) in rows if PII.search(v)]
+        assert not leaks, f"{table}.{col}: {leaks[:2]}"
+    masked = con.execute("SELECT count(*) FROM posts WHERE pii_masked > 0").fetchall()[0][0]
+    assert masked > 0
+
+
+def test_duplicates_are_linked_not_dropped(con) -> None:
+    kinds = dict(con.execute("SELECT duplicate_kind, count(*) FROM posts "
+                             "WHERE duplicate_of IS NOT NULL GROUP BY 1").fetchall())
+    assert kinds.get("repost", 0) > 0 and kinds.get("exact", 0) + kinds.get("near", 0) > 0
+    orphans = con.execute("SELECT count(*) FROM posts p WHERE duplicate_of IS NOT NULL AND "
+                          "duplicate_kind <> 'repost' AND duplicate_of NOT IN "
+                          "(SELECT post_id FROM posts)").fetchall()[0][0]
+    assert orphans == 0
+
+
+def test_nlp_rows_carry_codes_and_versions(con) -> None:
+    df = con.execute("SELECT * FROM post_nlp").df()
+    from pipeline.schema import DISTRICTS, POLICY_AREAS
+
+    assert set(df["policy_area"]) <= set(POLICY_AREAS)
+    assert df["sentiment_score"].between(-1, 1).all()
+    assert {d for ds in df["districts"] for d in ds} <= set(DISTRICTS)
+    assert df["model_version"].str.contains("sentiment").all()
+    assert len(set(df["policy_area"])) == 10
+
+
+def test_opinion_daily_matches_post_nlp(con) -> None:
+    a = con.execute("SELECT sum(posts + excluded) FROM opinion_daily WHERE district = '미상'").fetchall()[0][0]
+    b = con.execute("SELECT count(*) FROM post_nlp n JOIN posts p USING (post_id) "
+                    "WHERE p.duplicate_of IS NULL AND len(n.districts) = 0").fetchall()[0][0]
+    assert a == b
+
+
+def test_same_seed_same_tables(tmp_path_factory) -> None:
+    tables = {}
+    for k in (1, 2):
+        s = settings_for(tmp_path_factory.mktemp(f"det{k}"))
+        flows.demo(settings=s, days=2, seed=11, end_day=date(2026, 10, 5), posts_per_day=250,
+                   report=False)
+        c = duckdb.connect(str(s.warehouse), read_only=True)
+        tables[k] = {
+            t: c.execute(f"SELECT * EXCLUDE (run_id) FROM {t}").df().sort_values(key_cols).reset_index(drop=True)
+            for t, key_cols in (("posts", ["post_id"]), ("post_nlp", ["post_id"]),
+                                ("opinion_daily", ["day", "policy_area", "district", "channel"]),
+                                ("topics", ["day", "topic_id"]),
+                                ("keyword_links", ["day", "policy_area", "source", "target"]))
+        }
+        tables[k]["quarantine"] = c.execute(
+            "SELECT source, line_no, payload, reason FROM quarantine ORDER BY ALL").df()
+        c.close()
+    for t in tables[1]:
+        pd.testing.assert_frame_equal(tables[1][t], tables[2][t], obj=t)
+
+
+def test_run_day_is_idempotent(demo_run, tmp_path) -> None:
+    import shutil
+
+    s = settings_for(tmp_path)
+    shutil.copy(demo_run["settings"].warehouse, s.warehouse)
+
+    def snapshot():
+        c = duckdb.connect(str(s.warehouse), read_only=True)
+        out = {t: c.execute(f"SELECT * EXCLUDE (run_id) FROM {t} WHERE day = ? ORDER BY ALL",
+                            [DEMO_END]).df() if t == "post_nlp" else
+               c.execute(f"SELECT * FROM {t} WHERE day = ? ORDER BY ALL", [DEMO_END]).df()
+               for t in ("post_nlp", "opinion_daily", "topics", "keyword_sentiment")}
+        c.close()
+        return out
+
+    before = snapshot()
+    flows.run_day(DEMO_END, settings=s)
+    flows.run_day(DEMO_END, settings=s)
+    after = snapshot()
+    for t in before:
+        pd.testing.assert_frame_equal(before[t], after[t], obj=t)
+
+
+def test_demo_refuses_a_real_warehouse(tmp_path) -> None:
+    s = settings_for(tmp_path)
+    p = tmp_path / "real.jsonl"
+    p.write_text('{"id": "1", "created_at": "2026-11-01T10:00:00+09:00", "text": "서울시 민원"}\n',
+                 encoding="utf-8")
+    flows.ingest_file(p, settings=s, channel="x")
+    with pytest.raises(flows.DemoError):
+        flows.demo(settings=s, days=1, posts_per_day=50, report=False)
