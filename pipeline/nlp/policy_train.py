@@ -37,7 +37,7 @@ BODY_CHARS = 2500
 N_CROPS = 6
 WHOLE = True
 KIND_WEIGHTS = (1.0, 1.0, 1.0, 0.5)  # post cut, title, crop, whole petition
-RECENT_WEIGHT = 2.0
+RECENT_WEIGHT = 3.0
 PRIOR_STRENGTH = 0.0
 OTHER_BIAS = 0.0
 

@@ -132,7 +132,10 @@ def _term_features(tokens: Sequence[Tokens], n_bits: int) -> tuple[np.ndarray, n
 
 
 def _feature_pairs(
-    texts: Sequence[str], tokens: Sequence[Tokens], n_bits: int, char_ngram: tuple[int, int],
+    texts: Sequence[str],
+    tokens: Sequence[Tokens],
+    n_bits: int,
+    char_ngram: tuple[int, int],
     max_chars: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(row, column, value) triplets; value = 1/sqrt(number of features of the row)."""
@@ -174,8 +177,13 @@ def _nb_ratio(X: sp.csr_matrix, y: np.ndarray, w: np.ndarray, alpha: float) -> n
 
 
 def _fit_head(
-    X: sp.csr_matrix, y: np.ndarray, w: np.ndarray, alpha: float, nb_alpha: float | None,
-    epochs: int, seed: int,
+    X: sp.csr_matrix,
+    y: np.ndarray,
+    w: np.ndarray,
+    alpha: float,
+    nb_alpha: float | None,
+    epochs: int,
+    seed: int,
 ) -> tuple[np.ndarray, float]:
     """One binary logistic head by averaged SGD (deterministic for a seed; classes balanced)."""
     from sklearn.linear_model import SGDClassifier
@@ -190,8 +198,9 @@ def _fit_head(
     if nb_alpha is not None:
         r = _nb_ratio(X, y, w, nb_alpha)
         Xf = X @ sp.diags(r)
-    clf = SGDClassifier(loss="log_loss", alpha=alpha, max_iter=epochs, tol=None, average=True,
-                        random_state=seed)
+    clf = SGDClassifier(
+        loss="log_loss", alpha=alpha, max_iter=epochs, tol=None, average=True, random_state=seed
+    )
     clf.fit(Xf, y, sample_weight=w)
     coef = clf.coef_.ravel().astype(np.float32)
     if r is not None:
@@ -226,9 +235,20 @@ class SentimentModel:
         self.random_state = random_state
 
     def get_params(self, deep: bool = True) -> dict[str, object]:
-        return {k: getattr(self, k) for k in (
-            "version", "n_bits", "char_ngram", "max_chars", "alpha_polarity", "alpha_subjectivity",
-            "nb_alpha", "epochs", "random_state")}
+        return {
+            k: getattr(self, k)
+            for k in (
+                "version",
+                "n_bits",
+                "char_ngram",
+                "max_chars",
+                "alpha_polarity",
+                "alpha_subjectivity",
+                "nb_alpha",
+                "epochs",
+                "random_state",
+            )
+        }
 
     def set_params(self, **params: object) -> SentimentModel:
         for k, v in params.items():
@@ -237,7 +257,10 @@ class SentimentModel:
 
     def features(self, texts: Sequence[str], tokens: Sequence[Tokens]) -> sp.csr_matrix:
         return sentiment_features(
-            texts, tokens, n_bits=self.n_bits, char_ngram=tuple(self.char_ngram),
+            texts,
+            tokens,
+            n_bits=self.n_bits,
+            char_ngram=tuple(self.char_ngram),
             max_chars=self.max_chars,
         )
 
@@ -275,8 +298,13 @@ class SentimentModel:
             coef_p, b_p = (coef_p + coef_q) / 2, (b_p + b_q) / 2
         subj = ws > 0
         coef_s, b_s = _fit_head(
-            X[subj], (y[subj] != "neutral").astype(int), ws[subj], self.alpha_subjectivity,
-            self.nb_alpha, self.epochs, self.random_state,
+            X[subj],
+            (y[subj] != "neutral").astype(int),
+            ws[subj],
+            self.alpha_subjectivity,
+            self.nb_alpha,
+            self.epochs,
+            self.random_state,
         )
         self.coef_ = np.vstack([coef_s, coef_p]).astype(np.float32)
         self.intercept_ = np.array([b_s, b_p], dtype=np.float32)
@@ -329,10 +357,12 @@ class SentimentModel:
         if len(texts) != len(tokens):
             raise ValueError(f"{len(texts)} texts but {len(tokens)} token lists")
         step = 2048  # keeps the hashed n-gram arrays in cache; faster than one large batch
-        proba = np.vstack([
-            self.predict_proba(texts[i : i + step], tokens[i : i + step])
-            for i in range(0, len(texts), step)
-        ])
+        proba = np.vstack(
+            [
+                self.predict_proba(texts[i : i + step], tokens[i : i + step])
+                for i in range(0, len(texts), step)
+            ]
+        )
         labels = [LABELS[i] for i in proba.argmax(axis=1)]
         score = np.clip(proba[:, 2] - proba[:, 0], -1.0, 1.0)
         return labels, score

