@@ -52,6 +52,13 @@ def _guard(fn: Callable[[], T]) -> T:
     except ImportError:
         pass
     try:
+        from pipeline.sources.mvoting import MVotingFormatError
+        from pipeline.sources.x import XApiError, XAuthError
+
+        known += (XAuthError, XApiError, MVotingFormatError)
+    except ImportError:
+        pass
+    try:
         return fn()
     except known as exc:
         typer.echo(f"minsim: error: {exc}", err=True)

@@ -30,6 +30,7 @@ from pipeline.validation.suites import validate_table
 log = logging.getLogger(__name__)
 SEOUL = ZoneInfo(SEOUL_TZ)
 Progress = Callable[[str, int, int], None]
+NLP_MAX_CHARS = 2000
 
 
 def _noop(stage: str, done: int, total: int) -> None:
@@ -212,7 +213,9 @@ def annotate_texts(texts: list[str], models: NlpModels) -> pd.DataFrame:
     from pipeline.transforms.districts import districts_for
     from pipeline.transforms.normalize import text_for_analysis
 
-    norm = [text_for_analysis(t or "") for t in texts]
+    # NLP reads the first NLP_MAX_CHARS of a post: a 20,000-character post costs Kiwi seconds and
+    # its opening carries what it is about; the stored text stays whole.
+    norm = [text_for_analysis(t or "")[:NLP_MAX_CHARS] for t in texts]
     tokens = analyze_all(models.tokenizer, norm)
     labels, scores = models.sentiment.predict(norm, tokens)
     areas, subs, conf = models.policy.predict(norm, tokens)
@@ -519,7 +522,7 @@ def _save_cursor(con: duckdb.DuckDBPyConnection, cursor) -> None:
 
 def ingest_x(
     *, settings: Settings, since: datetime, until: datetime, queries: list[str] | None = None,
-    bearer_token: str | None = None, client=None, policy=None,
+    bearer_token: str | None = None, client=None, policy=None, batch_size: int = 2000,
 ) -> list[RunSummary]:
     """X API v2 recent search for each query over [since, until); incremental by cursor."""
     from pipeline.sources.x import collect_x, make_x_client
@@ -532,17 +535,33 @@ def ingest_x(
             summary = RunSummary(new_run_id(), "ingest", f"x:{query}")
             started = _now()
 
-            def on_page(posts: list[dict], quarantined: list[dict], cursor, _s=summary) -> None:
-                page = ingest_records(con, _records_from(posts, quarantined), settings=settings,
-                                      source="x", channel="x", run_id=_s.run_id,
-                                      stage="ingest_x_page")
-                _save_cursor(con, cursor)
+            buffer: dict = {"posts": [], "bad": [], "cursor": None}
+
+            def flush(_s=summary, _b=buffer) -> None:
+                # Pages are stored in batches; the cursor is saved only after its posts are stored,
+                # so an interruption re-fetches at most one batch (skipped by post id), never loses.
+                if _b["cursor"] is None:
+                    return
+                page = ingest_records(con, _records_from(_b["posts"], _b["bad"]), settings=settings,
+                                      source="x", channel="x", stage="ingest_x_batch")
+                _save_cursor(con, _b["cursor"])
                 for k in ("read", "stored", "duplicates", "quarantined"):
                     setattr(_s, k, getattr(_s, k) + getattr(page, k))
+                _b.update(posts=[], bad=[], cursor=None)
 
-            result = collect_x(client, query=query, since=since, until=until,
-                               cursor=_load_cursor(con, query, since, until), on_page=on_page,
-                               policy=policy)
+            def on_page(posts: list[dict], quarantined: list[dict], cursor, _b=buffer) -> None:
+                _b["posts"].extend(posts)
+                _b["bad"].extend(quarantined)
+                _b["cursor"] = cursor
+                if len(_b["posts"]) >= batch_size:
+                    flush()
+
+            try:
+                result = collect_x(client, query=query, since=since, until=until,
+                                   cursor=_load_cursor(con, query, since, until), on_page=on_page,
+                                   policy=policy)
+            finally:
+                flush()
             summary.status = result.status
             summary.message = result.reason or ""
             summary.extra = {"pages": result.pages, "resume_at": result.resume_at}

@@ -430,6 +430,8 @@ def train_policy(
             },
         },
         "test_from": test_from,
+        "date": date.today().isoformat(),
+        "licences": "petition corpora: none stated by either source; only derived weights are committed",
         "tokenizer": getattr(tokenizer, "version", "unknown"),
         "train_seconds": round(fit_seconds, 1),
     }

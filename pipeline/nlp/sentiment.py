@@ -10,8 +10,10 @@ already computed (a post is never tokenised twice):
 * polarity head: P(positive | opinionated), the average of an NB-weighted logistic regression
   (NBSVM-style, the log-count ratio folded into the coefficients) and a plain one.
 
-P(neutral) = 1 - s, P(positive) = s·p, P(negative) = s·(1 - p); the label is the most probable class
-and the score is P(positive) - P(negative) = s·(2p - 1).
+P(neutral) = 1 - s, P(positive) = s·p, P(negative) = s·(1 - p); the score is
+P(positive) - P(negative) = s·(2p - 1). The label is argmax_c(log P(c) + class_bias[c]): the biases
+(log prior corrections, neutral fixed at 0) are tuned on a separate civic development set, since the
+training mixture (movie reviews, headlines, templates) does not have civic class priors.
 
 Files (a version directory): `weights.npz` (plain arrays, loaded with `allow_pickle=False`) and
 `meta.json` (parameters, data, metrics). Nothing executable is ever loaded.
@@ -223,6 +225,7 @@ class SentimentModel:
         nb_alpha: float | None = 1.0,
         epochs: int = 15,
         random_state: int = 13,
+        class_bias: tuple[float, float, float] = (0.0, 0.0, 0.0),
     ) -> None:
         self.version = version
         self.n_bits = n_bits
@@ -233,6 +236,7 @@ class SentimentModel:
         self.nb_alpha = nb_alpha
         self.epochs = epochs
         self.random_state = random_state
+        self.class_bias = class_bias
 
     def get_params(self, deep: bool = True) -> dict[str, object]:
         return {
@@ -247,6 +251,7 @@ class SentimentModel:
                 "nb_alpha",
                 "epochs",
                 "random_state",
+                "class_bias",
             )
         }
 
@@ -363,9 +368,14 @@ class SentimentModel:
                 for i in range(0, len(texts), step)
             ]
         )
-        labels = [LABELS[i] for i in proba.argmax(axis=1)]
+        labels = [LABELS[i] for i in self.decide(proba)]
         score = np.clip(proba[:, 2] - proba[:, 0], -1.0, 1.0)
         return labels, score
+
+    def decide(self, proba: np.ndarray) -> np.ndarray:
+        """Class indices: argmax of log-probability plus the tuned per-class bias."""
+        bias = np.asarray(self.class_bias, dtype=np.float64).reshape(1, 3)
+        return (np.log(np.maximum(proba, 1e-12)) + bias).argmax(axis=1)
 
     # -- persistence -------------------------------------------------------------------------
 
@@ -430,7 +440,10 @@ def load_sentiment_model(path: Path) -> SentimentModel:
             epochs=int(params["epochs"]),
             nb_alpha=None if params.get("nb_alpha") is None else float(params["nb_alpha"]),
             random_state=int(params["random_state"]),
+            class_bias=tuple(float(b) for b in params.get("class_bias", (0.0, 0.0, 0.0))),
         )
+        if len(model.class_bias) != 3 or not np.isfinite(model.class_bias).all():
+            raise ValueError(f"class_bias must be 3 finite numbers, got {model.class_bias}")
     except FileNotFoundError:
         raise ModelLoadError(f"{meta_path}: missing; {RETRAIN_HINT}") from None
     except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
