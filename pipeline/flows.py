@@ -836,25 +836,17 @@ def ingest_day(day: date, *, settings: Settings, posts_per_day: int = 2000) -> l
             sim = simulate(SimulationConfig(start_day=day, days=1, posts_per_day=posts_per_day,
                                             seed=settings.simulator_seed + day.toordinal()))
             with wh.open_warehouse(settings.warehouse) as con:
-                posts = [p for p in sim.posts
-                         if start <= datetime.fromisoformat(p["created_at"]) < end]
+                # Each day is its own simulation: prefix ids so days never collide.
+                tag = f"{day:%Y%m%d}-"
+                posts = [{**p, **{k: tag + p[k] for k in ("id", "reply_to", "repost_of", "quote_of")
+                                  if p.get(k)}}
+                         for p in sim.posts if start <= datetime.fromisoformat(p["created_at"]) < end]
                 out.append(ingest_records(con, [Record(i, p) for i, p in enumerate(posts, 1)],
                                           settings=settings, source="simulator", window=(start, end),
                                           now=max(_now(), end)))
-        elif source == "x":
-            until = min(end, _now() - timedelta(seconds=30))
-            out.extend(ingest_x(settings=settings, since=start, until=until))
-        elif source == "feeds":
-            out.extend(ingest_feeds(settings=settings))
-        elif source == "inbox":
-            for o in sweep_inbox(settings=settings):
-                c = o.get("counts") or {}
-                out.append(RunSummary(c.get("run_id") or "-", "ingest", f"inbox:{o['file']}",
-                                      read=c.get("read", 0), stored=c.get("stored", 0),
-                                      duplicates=c.get("duplicates", 0),
-                                      quarantined=c.get("quarantined", 0), status=o["status"]))
-        else:
+        elif source not in ("x", "feeds", "inbox"):
             raise ValueError(f"unknown source {source!r} in MINSIM_SOURCES")
+    out.extend(collect_live(settings=settings, since=start, until=end))
     return out
 
 
@@ -925,3 +917,63 @@ def _flatten(metrics: dict, prefix: str = "") -> dict[str, float]:
         elif isinstance(v, (int, float)):
             flat[key] = float(v)
     return flat
+
+
+def hourly_update(hour_start: datetime, *, settings: Settings) -> dict:
+    """`minsim_hourly`: analyse the hour's new posts, update its series and alerts."""
+    from pipeline.analytics import trends
+    from pipeline.analytics.coordination import coordinated_accounts, exclusion_mask
+
+    hour = pd.Timestamp(hour_start).tz_convert(SEOUL).floor("h")
+    lo, hi = hour.to_pydatetime(), (hour + pd.Timedelta(hours=1)).to_pydatetime()
+    with wh.open_warehouse(settings.warehouse) as con:
+        new = con.execute(
+            "SELECT p.post_id, p.day, p.text_norm FROM posts p ANTI JOIN post_nlp n USING (post_id) "
+            "WHERE p.created_at >= ? AND p.created_at < ? ORDER BY p.post_id", [lo, hi]).df()
+        if not new.empty:
+            models = load_models(settings)
+            nlp = annotate_texts(new["text_norm"].tolist(), models)
+            nlp.insert(0, "post_id", new["post_id"].to_numpy())
+            nlp.insert(1, "day", new["day"].to_numpy())
+            nlp["model_version"] = models.version
+            nlp["tokenizer"] = models.tokenizer.version
+            nlp["run_id"] = new_run_id()
+            validate_table("post_nlp", nlp)
+            wh.upsert_rows(con, "post_nlp", nlp)
+        posts = con.execute(
+            "SELECT p.*, n.sentiment, n.sentiment_score, n.policy_area, n.sub_issue, n.districts, "
+            "n.keywords FROM posts p JOIN post_nlp n USING (post_id) "
+            "WHERE p.created_at >= ? AND p.created_at < ?", [lo, hi]).df()
+        day_posts = analysed_posts(con, hour.date(), hour.date())
+        flagged = coordinated_accounts(day_posts)
+        exclude = (exclusion_mask(posts, flagged) if settings.exclude_coordinated and not posts.empty
+                   else None)
+        series = trends.series_hourly(posts, exclude=exclude)
+        wh.replace_range(con, "series_hourly", series, "bucket", lo, hi)
+        history = con.execute("SELECT * FROM series_hourly WHERE bucket >= ? AND bucket < ?",
+                              [lo - timedelta(days=28), lo]).df()
+        new_alerts = trends.detect_alerts(history, series, posts=posts)
+        open_alerts = con.execute("SELECT * FROM alerts WHERE status = 'open' AND last_bucket >= ?",
+                                  [lo - timedelta(hours=6)]).df()
+        changed = trends.merge_alerts(open_alerts if not open_alerts.empty else None, new_alerts)
+        if not changed.empty:
+            wh.upsert_rows(con, "alerts", changed)
+    return {"hour": hour.isoformat(), "analysed": len(new), "series": len(series),
+            "alerts": len(changed)}
+
+
+def collect_live(*, settings: Settings, since: datetime, until: datetime) -> list[RunSummary]:
+    """The polling sources of MINSIM_SOURCES (x, feeds, inbox) for one window."""
+    out: list[RunSummary] = []
+    for source in settings.sources:
+        if source == "x":
+            out.extend(ingest_x(settings=settings, since=since,
+                                until=min(until, _now() - timedelta(seconds=30))))
+        elif source == "feeds":
+            out.extend(ingest_feeds(settings=settings))
+        elif source == "inbox":
+            for o in sweep_inbox(settings=settings):
+                c = o.get("counts") or {}
+                out.append(RunSummary(c.get("run_id") or "-", "ingest", f"inbox:{o['file']}",
+                                      stored=c.get("stored", 0), status=o["status"]))
+    return out
