@@ -275,6 +275,28 @@ def export(out: Annotated[Path | None, typer.Option(help="folder (default: $MINS
     typer.echo(f"exported {len(paths)} tables to {out_dir}")
 
 
+@app.command()
+def feedback(
+    post_id: str,
+    label: Annotated[str, typer.Argument(help="negative | neutral | positive")],
+    analyst: Annotated[str, typer.Option(help="who corrects the label")],
+    note: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Correct a post's sentiment (table label_feedback; used by the next training)."""
+    from pipeline.notebook_helpers import WarehouseNotReady, correct_sentiment
+
+    settings = _settings()
+
+    def go() -> None:
+        try:
+            correct_sentiment(post_id, label, analyst, note, path=settings.warehouse)
+        except (ValueError, KeyError, WarehouseNotReady) as exc:
+            raise UserError(str(exc).strip("'\"")) from None
+
+    _guard(go)
+    typer.echo(f"recorded: {post_id} -> {label} ({analyst})")
+
+
 @train_app.command("sentiment")
 def train_sentiment(
     seed: Annotated[int, typer.Option()] = 13,

@@ -275,10 +275,24 @@ def _official_inventory(settings: Settings) -> pd.DataFrame:
     return inv.assign(author_hash=[author_hash(h, settings.pseudonym_salt) for h in inv["handle"]])
 
 
+def _coordination(posts: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, pd.Series]:
+    """Coordinated/bot-like accounts of `posts` and the mask of posts left out of aggregates.
+
+    The city's own accounts post stock replies at a steady pace by design: never flagged.
+    """
+    from pipeline.analytics.coordination import (CoordinationParams, coordinated_accounts,
+                                                 exclusion_mask)
+
+    official = frozenset(_official_inventory(settings)["author_hash"])
+    flagged = coordinated_accounts(posts, params=CoordinationParams(ignore_authors=official))
+    if not settings.exclude_coordinated or posts.empty:
+        return flagged, pd.Series(False, index=posts.index)
+    return flagged, exclusion_mask(posts, flagged, min_score=0.3)
+
+
 def aggregate_day(day: date, *, settings: Settings, con: duckdb.DuckDBPyConnection) -> RunSummary:
     """opinion_daily, topics, keyword networks and signals for `day` (each replaces its partition)."""
     from pipeline.analytics.aggregates import opinion_daily
-    from pipeline.analytics.coordination import coordinated_accounts, exclusion_mask
     from pipeline.analytics.keywords import keyword_links, keyword_sentiment
     from pipeline.nlp.topics import day_topics
 
@@ -286,9 +300,7 @@ def aggregate_day(day: date, *, settings: Settings, con: duckdb.DuckDBPyConnecti
     summary = RunSummary(new_run_id(), "aggregate", f"day:{day}")
     posts = analysed_posts(con, day, day)
     summary.read = len(posts)
-    flagged = coordinated_accounts(posts)
-    excluded = (exclusion_mask(posts, flagged) if settings.exclude_coordinated and not posts.empty
-                else pd.Series(False, index=posts.index))
+    flagged, excluded = _coordination(posts, settings)
     daily = opinion_daily(posts, excluded)
     validate_table("opinion_daily", daily)
     wh.replace_partition(con, "opinion_daily", daily, {"day": day})
@@ -307,7 +319,7 @@ def aggregate_day(day: date, *, settings: Settings, con: duckdb.DuckDBPyConnecti
     wh.replace_partition(con, "post_topics", post_topics, {"day": day})
     wh.replace_partition(con, "keyword_sentiment", keyword_sentiment(day, originals), {"day": day})
     wh.replace_partition(con, "keyword_links", keyword_links(day, originals), {"day": day})
-    signals_day(day, settings=settings, con=con, posts=posts, flagged=flagged)
+    signals_day(day, settings=settings, con=con, posts=posts)
     summary.stored = len(daily)
     summary.extra = {"topics": len(topics), "excluded": int(excluded.sum())}
     _record_run(con, summary, started, day_window(day))
@@ -315,16 +327,14 @@ def aggregate_day(day: date, *, settings: Settings, con: duckdb.DuckDBPyConnecti
 
 
 def signals_day(day: date, *, settings: Settings, con: duckdb.DuckDBPyConnection,
-                posts: pd.DataFrame | None = None, flagged: pd.DataFrame | None = None) -> dict:
+                posts: pd.DataFrame | None = None) -> dict:
     """Series, alerts, opinion leaders, official accounts and mVoting comparison for `day`."""
     from pipeline.analytics import leaders, mvoting, official, trends
-    from pipeline.analytics.coordination import exclusion_mask
 
     lo, hi = day_window(day)
     if posts is None:
         posts = analysed_posts(con, day, day)
-    exclude = (exclusion_mask(posts, flagged) if flagged is not None and not posts.empty
-               and settings.exclude_coordinated else None)
+    flagged, exclude = _coordination(posts, settings)
     series = trends.series_hourly(posts, day=day, exclude=exclude)
     wh.replace_range(con, "series_hourly", series, "bucket", lo, hi)
     history = con.execute("SELECT * FROM series_hourly WHERE bucket >= ? AND bucket < ?",
@@ -335,7 +345,7 @@ def signals_day(day: date, *, settings: Settings, con: duckdb.DuckDBPyConnection
     window = analysed_posts(con, day - timedelta(days=6), day)
     inventory = _official_inventory(settings)
     accounts = inventory[["handle", "author_hash"]].assign(kind="official")
-    excluded_authors = (set(flagged["author_hash"]) if flagged is not None and not flagged.empty
+    excluded_authors = (set(flagged["author_hash"]) if not flagged.empty
                         and settings.exclude_coordinated else None)
     ranked = leaders.opinion_leaders(window, window_days=7, accounts=accounts,
                                      end=pd.Timestamp(hi), exclude_authors=excluded_authors)
@@ -922,7 +932,7 @@ def _flatten(metrics: dict, prefix: str = "") -> dict[str, float]:
 def hourly_update(hour_start: datetime, *, settings: Settings) -> dict:
     """`minsim_hourly`: analyse the hour's new posts, update its series and alerts."""
     from pipeline.analytics import trends
-    from pipeline.analytics.coordination import coordinated_accounts, exclusion_mask
+    from pipeline.analytics.coordination import exclusion_mask
 
     hour = pd.Timestamp(hour_start).tz_convert(SEOUL).floor("h")
     lo, hi = hour.to_pydatetime(), (hour + pd.Timedelta(hours=1)).to_pydatetime()
@@ -944,15 +954,17 @@ def hourly_update(hour_start: datetime, *, settings: Settings) -> dict:
             "SELECT p.*, n.sentiment, n.sentiment_score, n.policy_area, n.sub_issue, n.districts, "
             "n.keywords FROM posts p JOIN post_nlp n USING (post_id) "
             "WHERE p.created_at >= ? AND p.created_at < ?", [lo, hi]).df()
-        day_posts = analysed_posts(con, hour.date(), hour.date())
-        flagged = coordinated_accounts(day_posts)
-        exclude = (exclusion_mask(posts, flagged) if settings.exclude_coordinated and not posts.empty
-                   else None)
+        flagged, _ = _coordination(analysed_posts(con, hour.date(), hour.date()), settings)
+        exclude = (exclusion_mask(posts, flagged, min_score=0.3)
+                   if settings.exclude_coordinated and not posts.empty else None)
         series = trends.series_hourly(posts, exclude=exclude)
         wh.replace_range(con, "series_hourly", series, "bucket", lo, hi)
         history = con.execute("SELECT * FROM series_hourly WHERE bucket >= ? AND bucket < ?",
                               [lo - timedelta(days=28), lo]).df()
-        new_alerts = trends.detect_alerts(history, series, posts=posts)
+        day_start = pd.Timestamp(day_window(hour.date())[0])
+        new_alerts = trends.detect_alerts(
+            history, series, posts=posts,
+            baseline=trends.fit_baseline(history, start=day_start))
         open_alerts = con.execute("SELECT * FROM alerts WHERE status = 'open' AND last_bucket >= ?",
                                   [lo - timedelta(hours=6)]).df()
         changed = trends.merge_alerts(open_alerts if not open_alerts.empty else None, new_alerts)

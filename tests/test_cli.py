@@ -137,3 +137,23 @@ def test_missing_model_is_one_clear_line(tmp_path: Path) -> None:
 def test_usage_errors(args: list[str], tmp_path: Path) -> None:
     out = runner.invoke(app, args, env=env_for(tmp_path))
     assert out.exit_code == 2
+
+
+def test_feedback_command(demo_run, tmp_path: Path) -> None:
+    wh = tmp_path / "fb.duckdb"
+    shutil.copy(demo_run["settings"].warehouse, wh)
+    env = env_for(tmp_path, wh)
+    import duckdb
+
+    con = duckdb.connect(str(wh), read_only=True)
+    post_id = con.execute("SELECT post_id FROM posts ORDER BY post_id LIMIT 1").fetchall()[0][0]
+    con.close()
+    out = invoke(["feedback", post_id, "positive", "--analyst", "kim"], env)
+    assert out.exit_code == 0 and "recorded" in out.output
+    bad = runner.invoke(app, ["feedback", post_id, "great", "--analyst", "kim"], env=env)
+    assert bad.exit_code == 2 and "label must be one of" in bad.output
+    from pipeline import flows
+    from tests.conftest import settings_for
+
+    fb = flows.feedback_frame(settings_for(tmp_path, MINSIM_WAREHOUSE=str(wh)))
+    assert list(fb["sentiment"]) == ["positive"] and fb["text"].iloc[0]

@@ -147,3 +147,22 @@ def test_demo_refuses_a_real_warehouse(tmp_path) -> None:
     flows.ingest_file(p, settings=s, channel="x")
     with pytest.raises(flows.DemoError):
         flows.demo(settings=s, days=1, posts_per_day=50, report=False)
+
+
+def test_hourly_update(demo_run, tmp_path) -> None:
+    import shutil
+    from datetime import datetime, timezone
+
+    s = settings_for(tmp_path)
+    shutil.copy(demo_run["settings"].warehouse, s.warehouse)
+    hour = datetime(2026, 11, 20, 9, tzinfo=timezone.utc)  # 18:00 in Seoul
+    first = flows.hourly_update(hour, settings=s)
+    second = flows.hourly_update(hour, settings=s)
+    assert first["series"] > 0 and second["series"] == first["series"]
+    c = duckdb.connect(str(s.warehouse), read_only=True)
+    n = c.execute("SELECT count(*) FROM series_hourly WHERE bucket = ?", [hour]).fetchall()[0][0]
+    dup = c.execute("SELECT count(*) - count(DISTINCT alert_id) FROM alerts").fetchall()[0][0]
+    c.close()
+    assert n > 0 and dup == 0
+    empty = flows.hourly_update(datetime(2030, 1, 1, tzinfo=timezone.utc), settings=s)
+    assert empty["series"] == 0 and empty["alerts"] == 0

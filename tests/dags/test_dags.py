@@ -52,7 +52,7 @@ def test_dag_folder_imports_with_tags_and_retries(airflow_env: dict[str, str]) -
     out = run_py(
         "import json\n"
         "from airflow.models import DagBag\n"
-        f"bag = DagBag(dag_folder={str(DAGS)!r}, include_examples=False)\n"
+        f"bag = DagBag(dag_folder={str(DAGS)!r})\n"
         "print('RESULT', json.dumps({'errors': {k: str(v)[:500] for k, v in bag.import_errors.items()},"
         " 'dags': {d.dag_id: {'tags': sorted(d.tags), 'retries': [t.retries for t in d.tasks]}"
         " for d in bag.dags.values()}}))\n",
@@ -70,20 +70,24 @@ def test_daily_dag_runs_end_to_end(airflow_env: dict[str, str]) -> None:
     out = run_py(
         "import pendulum, duckdb\n"
         "from airflow.models import DagBag\n"
-        f"bag = DagBag(dag_folder={str(DAGS)!r}, include_examples=False)\n"
+        f"bag = DagBag(dag_folder={str(DAGS)!r})\n"
         "dag = bag.get_dag('minsim_daily')\n"
         "run = dag.test(logical_date=pendulum.datetime(2026, 11, 10, tz='Asia/Seoul'))\n"
-        "print('STATE', run.state)\n",
+        "print('STATE', run.state)\n"
+        "print('DAY', pendulum.instance(run.data_interval_start).in_timezone('Asia/Seoul').date())\n",
         airflow_env)
     assert "STATE success" in out.stdout, (out.stdout[-3000:], out.stderr[-5000:])
+    day = next(ln.split()[1] for ln in out.stdout.splitlines() if ln.startswith("DAY "))
     import duckdb
 
     con = duckdb.connect(airflow_env["MINSIM_WAREHOUSE"], read_only=True)
     try:
-        posts = con.execute("SELECT count(*) FROM posts WHERE day = DATE '2026-11-10'").fetchall()[0][0]
-        nlp = con.execute("SELECT count(*) FROM post_nlp WHERE day = DATE '2026-11-10'").fetchall()[0][0]
-        daily = con.execute("SELECT sum(posts) FROM opinion_daily WHERE day = DATE '2026-11-10'").fetchall()[0][0]
+        days = con.execute("SELECT DISTINCT day FROM posts").fetchall()
+        posts = con.execute("SELECT count(*) FROM posts WHERE day = ?", [day]).fetchall()[0][0]
+        nlp = con.execute("SELECT count(*) FROM post_nlp WHERE day = ?", [day]).fetchall()[0][0]
+        daily = con.execute("SELECT sum(posts) FROM opinion_daily WHERE day = ?", [day]).fetchall()[0][0]
     finally:
         con.close()
+    assert [str(d) for (d,) in days] == [day]  # the run's data interval, and only it
     assert posts > 1000 and nlp == posts and daily > 0
-    assert (Path(airflow_env["MINSIM_DATA_DIR"]) / "reports" / "2026-11-10" / "briefing.html").is_file()
+    assert (Path(airflow_env["MINSIM_DATA_DIR"]) / "reports" / day / "briefing.html").is_file()

@@ -128,6 +128,39 @@ def test_fit_is_deterministic_and_round_trips(tmp_path, tokenizer):
     )  # weights are stored as float16
 
 
+def test_class_bias_moves_the_decision_and_round_trips(tmp_path, tokenizer):
+    texts = ["정말 좋아요 감사합니다", "너무 불편하고 짜증나요", "버스 시간표 안내"] * 6
+    y = ["positive", "negative", "neutral"] * 6
+    toks = tokenizer.analyze(texts)
+    m = SentimentModel(n_bits=16).fit(texts, toks, y)
+    _, s0 = m.predict(texts, toks)
+    m.class_bias = (0.0, 0.0, 30.0)  # an overwhelming positive prior
+    labels, s1 = m.predict(texts, toks)
+    assert set(labels) == {"positive"}
+    np.testing.assert_array_equal(s0, s1)  # the score is the calibrated P(pos) - P(neg)
+    m.save(tmp_path / "v")
+    assert load_sentiment_model(tmp_path / "v").class_bias == (0.0, 0.0, 30.0)
+
+
+@needs_corpora
+def test_tune_class_bias_uses_the_dev_set_only(tokenizer):
+    from pipeline.nlp.sentiment_train import (
+        CIVIC_DEV,
+        civic_eval_items,
+        civic_eval_keys,
+        tune_class_bias,
+    )
+
+    dev = civic_eval_items(CORPORA, CIVIC_DEV)
+    assert len(dev) >= 140 and set(dev["label"]) == set(LABELS)
+    assert not civic_eval_keys(CIVIC_DEV) & civic_eval_keys()  # different items from the test
+    m = load_sentiment_model(MODELS)
+    texts = dev["text"].tolist()
+    cal = tune_class_bias(m, texts, tokenizer.analyze(texts), dev["label"].tolist())
+    assert 0.0 <= cal["dev_macro_f1_before"] <= 1.0 and len(m.class_bias) == 3
+    assert cal["adopted"] or m.class_bias == (0.0, 0.0, 0.0)
+
+
 def test_missing_and_corrupt_files_name_the_file(tmp_path, model):
     vdir = tmp_path / "sentiment" / model.version
     shutil.copytree(MODELS / model.version, vdir)
