@@ -638,18 +638,18 @@ class SentimentTrainConfig:
     alpha_subjectivity: float = 3e-6
     nb_alpha: float = 1.0
     epochs: int = 15
-    nsmc_positive_per_negative: float = 1.5
+    nsmc_positive_per_negative: float = 5.0  # i.e. all training positives
     nsmc_subjectivity_rows: int = 20_000  # reviews (weight 1) in the subjectivity head
     kote_weight: float = 3.0
     news_weight: float = 2.0
     sarcasm_weight: float = 0.5
-    sarcasm_neutral_weight: float = 0.0
+    sarcasm_neutral_weight: float = 0.5
     moon_weight: float = 3.0
     template_weight: float = 1.5
     feedback_weight: float = 5.0
     news_drop_editorial: bool = True
     templates_extended: bool = True
-    tune_class_bias: bool = False  # dev-tuned biases did not carry over (model card)
+    tune_class_bias: bool = True
     sources: tuple[str, ...] = field(
         default=("nsmc", "kote", "news", "sarcasm", "moon", "templates")
     )
@@ -1055,8 +1055,8 @@ topic; `policy_taxonomy.md`), with `sentiment_score` = P(positive) − P(negativ
 
 _CARD_DATA = """
 - NSMC protocol from `nsmc_raw`: ratings 1–4 negative, 9–10 positive, < 140 characters, split by
-  movie (crc32(movie_id) % 20: 0–1 test, 2 validation, else train); all training negatives and
-  1.5× as many positives (classes balanced by weight). Hyper-parameters were chosen on the
+  movie (crc32(movie_id) % 20: 0–1 test, 2 validation, else train); all training reviews
+  (classes balanced by weight). Hyper-parameters were chosen on the
   validation movies, never on the test.
 - KOTE: 44 emotions → polarity (≥ 2 positive emotions and at least twice the negative ones →
   positive, and vice versa; `없음` with ≤ 1 emotion → neutral; otherwise *mixed*, left out of
@@ -1073,6 +1073,10 @@ _CARD_DATA = """
 - Civic attitude: hand-written complaint and thanks templates about Seoul services, a politician's
   tweets labelled by cue words (thanks/congratulations → positive, criticism/grief → negative,
   both → dropped), and tweets collected as sarcasm (→ negative).
+- Sarcasm corpus: sarcastic tweets → negative (weight 0.5) and, since 2026.11.2, its
+  non-sarcastic tweets → neutral for the subjectivity head only (weight 0.5), so the corpus's tweet
+  format (spaced punctuation, @user, URL) is not learned as "negative".
+- NSMC: since 2026.11.2 all training positives (not 1.5× the negatives), classes balanced by weight.
 - Only a seeded 20,000 of the reviews teach the subjectivity head, so "opinionated" is not
   learned as "about a movie".
 - Analyst feedback (`label_feedback` joined with post text) is added with weight {fb} in both
@@ -1089,15 +1093,20 @@ Rows per source and label:
 
 _CARD_LIMITS = """
 ## Limits
-- Targets not yet met by this version: NSMC-protocol accuracy 0.885 and civic macro-F1 0.70 (see
-  Metrics). The civic errors are mostly neutral ↔ negative: requests that sound like complaints,
-  and editorial headlines or politicians' criticism that read like reports.
-- The civic-register templates were widened after looking at errors on the civic test set, so
-  the civic figure is somewhat optimistic; a second, untouched civic set is needed.
+- Targets not yet met: NSMC-protocol accuracy 0.885 and civic macro-F1 0.70 (see Metrics). Civic
+  errors are mostly neutral ↔ negative (quoted criticism and editorial headlines read as reports;
+  petition requests with a grievance) and positives called neutral.
+- Every 2026.11.2 choice (template set, sarcasm handling, class biases) was made on the civic DEV
+  set (147 items, 18 positive), which is small: its gains (0.62 → 0.77 macro-F1, optimistic by
+  construction) carried over to the civic TEST set only weakly (0.553 → 0.556), and the
+  dev-chosen positive bias (−0.5) lowers test positive recall. A variant chosen differently (no
+  sarcasm source, no bias) scored 0.578 on the test but 0.69 on dev; it was not shipped because
+  the test set must not choose. A larger dev set is the next step.
+- The 2026.11.1 templates were widened after looking at civic TEST errors, so the test figure is
+  somewhat optimistic for both versions.
 - KOTE's polarity mapping yields few neutral comments (15 in the test split), so the KOTE
-  neutral recall is not meaningful.
-- Weak labels: the civic test set is small (342 items, one annotator); sarcasm and reported
-  speech (a headline quoting an angry statement) remain hard.
+  3-class macro-F1 swings with one or two items.
+- Weak labels and one annotator for both civic sets; sarcasm and reported speech remain hard.
 - Trained on 2003–2020 text; slang drifts. Retrain (`minsim train sentiment`) with analyst
   feedback, and promote a model only when it is not worse on these evaluation sets.
 """
@@ -1137,7 +1146,11 @@ def model_card(meta: dict) -> str:
             f"- NSMC-protocol binary test (n={n['n']}, movie split): accuracy "
             f"{n['accuracy']:.4f}, macro-F1 {n['macro_f1']:.4f} (polarity head)."
         )
-    for key, name in (("kote", "KOTE-derived 3-class"), ("civic", "Civic hand-labelled 3-class")):
+    for key, name in (
+        ("kote", "KOTE-derived 3-class"),
+        ("civic", "Civic hand-labelled 3-class TEST"),
+        ("civic_dev", "Civic DEV (tuning set, optimistic)"),
+    ):
         if key in m:
             r = m[key]
             rec = ", ".join(f"{c} {v:.2f}" for c, v in r["recall"].items())
@@ -1146,6 +1159,10 @@ def model_card(meta: dict) -> str:
                 f"{r['accuracy']:.4f}; recall {rec}; confusion (rows truth, columns "
                 f"{'/'.join(LABELS)}) {r['confusion']['matrix']}."
             )
+    if meta.get("calibration"):
+        lines.append(
+            f"- Class-bias calibration on the civic DEV set: {json.dumps(meta['calibration'])}"
+        )
     if "runtime" in m:
         lines.append(f"- Runtime: {json.dumps(m['runtime'])}")
     lines.append(_CARD_LIMITS)

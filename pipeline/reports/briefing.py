@@ -887,6 +887,9 @@ def briefing_context(
     if not posts:
         return ctx
     alerts = _alerts(con, period)
+    # The week's earlier alerts, so an official sees what was flagged and whether it is still open.
+    recent_alerts = (_alerts(con, Period(day - dt.timedelta(days=6), day - dt.timedelta(days=1), False))
+                     if not weekly else {"status": "empty", "rows": []})
     kw_sent = _keyword_sentiment(con, period)
     districts = _districts(con, period, base_days)
     topics = _topics(con, period)
@@ -912,6 +915,7 @@ def briefing_context(
             "kw_status": "ok" if kw_sent else ("missing" if kw_sent is None else "empty"),
             "networks": _networks(con, period, areas, kw_sent or {}),
             "alerts": alerts,
+            "recent_alerts": recent_alerts,
             "hashtags": hashtags,
             "signals": signals,
             "summary": _summary(
