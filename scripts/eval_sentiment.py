@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         rec = " ".join(f"{lab[:3]}={v:.2f}" for lab, v in d["recall"].items())
         rows += [
             ("civic DEV macro-F1 (tuning set)", f"{d['macro_f1']:.4f}", f"n={d['n']}"),
-            ("civic DEV recall", rec, "class biases tuned here"),
+            ("civic DEV recall", rec, "for tuning choices only"),
         ]
     rows += [
         ("throughput (posts/s, 1 core)", f"{r['posts_per_second_one_core']:,}", ">= 20,000"),

@@ -177,12 +177,6 @@ def test_alerts_come_first(sample: tuple[Path, dt.date], tmp_path: Path) -> None
     path = _copy(sample, tmp_path)
     day = sample[1]
     con = warehouse.connect(path)
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS alerts (alert_id VARCHAR, detected_at TIMESTAMPTZ, "
-        "bucket TIMESTAMPTZ, kind VARCHAR, policy_area VARCHAR, district VARCHAR, key VARCHAR, "
-        "observed BIGINT, expected DOUBLE, score DOUBLE, severity VARCHAR, "
-        "sample_post_ids VARCHAR[], status VARCHAR, message_ko VARCHAR)"
-    )
     sample_id = con.execute("SELECT min(post_id) FROM posts WHERE day = ?", [day]).fetchall()[0][0]
     at = pd.Timestamp(day, tz="Asia/Seoul") + pd.Timedelta(hours=8)
     warehouse.insert_rows(
@@ -202,6 +196,7 @@ def test_alerts_come_first(sample: tuple[Path, dt.date], tmp_path: Path) -> None
                     "key": "transport_urban|강남구",
                     "observed": 40,
                     "expected": 3.5,
+                    "window_hours": 3,
                     "score": 20.0,
                     "severity": "high",
                     "sample_post_ids": [sample_id],
