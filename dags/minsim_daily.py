@@ -21,7 +21,7 @@ re-running a task replaces its day's partition.
 DEFAULT_ARGS = {"owner": "minsim", "retries": 2, "retry_delay": timedelta(minutes=5)}
 
 
-def _day(context) -> "pendulum.Date":
+def _day(context) -> pendulum.Date:
     return context["data_interval_start"].in_timezone("Asia/Seoul").date()
 
 

@@ -45,8 +45,8 @@ def _guard(fn: Callable[[], T]) -> T:
     known: tuple[type[BaseException], ...] = (UserError, FileSourceError, WarehouseError,
                                               ContractError, DemoError)
     try:
-        from pipeline.nlp.sentiment import ModelLoadError as SentimentLoadError
         from pipeline.nlp.policy import ModelLoadError as PolicyLoadError
+        from pipeline.nlp.sentiment import ModelLoadError as SentimentLoadError
 
         known += (SentimentLoadError, PolicyLoadError)
     except ImportError:

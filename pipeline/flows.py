@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -67,7 +67,7 @@ def day_window(day: date) -> tuple[datetime, datetime]:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _record_run(con: duckdb.DuckDBPyConnection, s: RunSummary, started: datetime,
@@ -280,8 +280,11 @@ def _coordination(posts: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame
 
     The city's own accounts post stock replies at a steady pace by design: never flagged.
     """
-    from pipeline.analytics.coordination import (CoordinationParams, coordinated_accounts,
-                                                 exclusion_mask)
+    from pipeline.analytics.coordination import (
+        CoordinationParams,
+        coordinated_accounts,
+        exclusion_mask,
+    )
 
     official = frozenset(_official_inventory(settings)["author_hash"])
     flagged = coordinated_accounts(posts, params=CoordinationParams(ignore_authors=official))
@@ -638,9 +641,8 @@ def sweep_inbox(*, settings: Settings) -> list[dict]:
 
 def ingest_mvoting(path: Path, *, settings: Settings) -> RunSummary:
     """mVoting polls from a CSV/JSON export; bad polls are quarantined."""
-    from pipeline.sources.mvoting import MVotingFormatError, read_mvoting
-
     from pipeline.sources.files import FileSourceError
+    from pipeline.sources.mvoting import MVotingFormatError, read_mvoting
 
     started = _now()
     try:
@@ -765,7 +767,7 @@ def sql_shell(*, settings: Settings) -> None:
         if line.rstrip().endswith(";"):
             try:
                 print(sql_query("\n".join(buf), settings=settings))
-            except Exception as exc:  # the shell goes on after any error
+            except Exception as exc:  # noqa: BLE001 - the shell goes on after any error
                 print(f"error: {_one_line(exc)}")
             buf.clear()
 

@@ -110,7 +110,7 @@ def main() -> int:
             if not path.exists():
                 continue
             print(f"\n== {script}")
-            out = subprocess.run([sys.executable, str(path), *extra], cwd=ROOT, capture_output=True,
+            out = subprocess.run([sys.executable, str(path), *extra], cwd=ROOT, capture_output=True, check=False,
                                  text=True, timeout=1800)
             sys.stdout.write(out.stdout)
             if out.returncode != 0:

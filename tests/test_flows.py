@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date
 
 import duckdb
 import pandas as pd
@@ -151,11 +151,11 @@ def test_demo_refuses_a_real_warehouse(tmp_path) -> None:
 
 def test_hourly_update(demo_run, tmp_path) -> None:
     import shutil
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     s = settings_for(tmp_path)
     shutil.copy(demo_run["settings"].warehouse, s.warehouse)
-    hour = datetime(2026, 11, 20, 9, tzinfo=timezone.utc)  # 18:00 in Seoul
+    hour = datetime(2026, 11, 20, 9, tzinfo=UTC)  # 18:00 in Seoul
     first = flows.hourly_update(hour, settings=s)
     second = flows.hourly_update(hour, settings=s)
     assert first["series"] > 0 and second["series"] == first["series"]
@@ -164,5 +164,5 @@ def test_hourly_update(demo_run, tmp_path) -> None:
     dup = c.execute("SELECT count(*) - count(DISTINCT alert_id) FROM alerts").fetchall()[0][0]
     c.close()
     assert n > 0 and dup == 0
-    empty = flows.hourly_update(datetime(2030, 1, 1, tzinfo=timezone.utc), settings=s)
+    empty = flows.hourly_update(datetime(2030, 1, 1, tzinfo=UTC), settings=s)
     assert empty["series"] == 0 and empty["alerts"] == 0

@@ -16,24 +16,6 @@ from pipeline import notebook_helpers as nh
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 
-try:  # the lead's session fixture (`minsim demo --days 3` into a temp dir), when there is one
-    from tests.conftest import demo_warehouse as _conftest_demo  # noqa: F401
-
-    HAVE_DEMO_FIXTURE = True
-except ImportError:
-    HAVE_DEMO_FIXTURE = False
-
-if not HAVE_DEMO_FIXTURE:
-
-    @pytest.fixture(scope="session")
-    def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-        """Stand-in for the demo warehouse until tests/conftest.py provides one."""
-        from tests.reports.synthetic import build_sample_warehouse
-
-        path = tmp_path_factory.mktemp("demo") / "warehouse.duckdb"
-        build_sample_warehouse(path, days=4, posts_per_day=300)
-        return path
-
 
 def _run(notebook: Path, warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MINSIM_WAREHOUSE", str(warehouse))

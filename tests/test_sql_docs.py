@@ -12,24 +12,6 @@ import pytest
 SQL_DOC = Path(__file__).resolve().parent.parent / "docs" / "sql.md"
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
-try:  # the lead's session fixture (`minsim demo --days 3` into a temp dir), when there is one
-    from tests.conftest import demo_warehouse as _conftest_demo  # noqa: F401
-
-    HAVE_DEMO_FIXTURE = True
-except ImportError:
-    HAVE_DEMO_FIXTURE = False
-
-if not HAVE_DEMO_FIXTURE:
-
-    @pytest.fixture(scope="session")
-    def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-        """Stand-in for the demo warehouse until tests/conftest.py provides one."""
-        from tests.reports.synthetic import build_sample_warehouse
-
-        path = tmp_path_factory.mktemp("demo") / "warehouse.duckdb"
-        build_sample_warehouse(path, days=4, posts_per_day=300)
-        return path
-
 
 def sql_blocks(text: str) -> list[tuple[str, str]]:
     """(title of the nearest heading above, SQL) for every ```sql fence."""

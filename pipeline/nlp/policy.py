@@ -38,6 +38,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from pipeline.schema import POLICY_AREAS
+from pipeline.transforms.trie import trie_regex
 
 AREAS: tuple[str, ...] = tuple(POLICY_AREAS)
 FORMAT = "minsim-policy-1"
@@ -70,26 +71,6 @@ class KeywordRules:
     strong: frozenset[str]  # Seoul-specific keywords that weigh double in the prior
 
 
-def _trie_regex(words: Sequence[str]) -> str:
-    trie: dict = {}
-    for w in words:
-        node = trie
-        for ch in w:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def build(node: dict) -> str:
-        alts = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
-        if not alts:
-            return ""
-        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-        if "" in node:
-            return ("(?:" + body + ")?") if len(alts) == 1 else body + "?"
-        return body
-
-    return build(trie)
-
-
 @lru_cache(maxsize=1)
 def keyword_rules() -> KeywordRules:
     """The packaged sub-issue table (`pipeline/nlp/data/sub_issues.json`), compiled once."""
@@ -110,7 +91,7 @@ def keyword_rules() -> KeywordRules:
     for word in raw.get("ignore", []):  # longer words that hide a keyword: 전세계 is not 전세
         owner[word.lower()] = ("", "")
     words = sorted(owner, key=len, reverse=True)
-    pattern = re.compile(_trie_regex(words)) if words else None
+    pattern = re.compile(trie_regex(words)) if words else None
     return KeywordRules(subs, pattern, owner, strong)
 
 

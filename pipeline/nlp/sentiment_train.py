@@ -923,11 +923,11 @@ LICENSES = {
     "moon_twitter": "MIT (scdenney/nlp_corpora; Kaggle origin states none) — cue-word weak labels",
     "korean_sarcasm": "MIT (SpellOnYou/korean-sarcasm) — not trained on since 2026.11.2; civic test/dev items",
     "civic templates": "Apache-2.0 (this repository, hand-written)",
-    "korean_hate_speech": "CC BY-SA 4.0 — civic TEST items only (references, no text copied)",
-    "petitions": "no license stated — civic TEST items only (references, no text copied)",
+    "korean_hate_speech": "CC BY-SA 4.0 — civic TEST and DEV items only (references, no text copied)",
+    "petitions": "no license stated — civic TEST and DEV items only (references, no text copied)",
     "knu_sentilex": "no license — not used",
     "kosac_lexicon": "not used (KOSAC's own terms not stated)",
-    "civic dev set": "references only (eval/civic_sentiment_dev.jsonl) — tunes the class biases; never training",
+    "civic dev set": "references only (eval/civic_sentiment_dev.jsonl) — model choices and class-bias tuning; never training",
 }
 
 

@@ -18,8 +18,7 @@ NOUN_TAGS = frozenset({"NNG", "NNP", "SL", "SH", "XR"})
 PREDICATE_TAGS = frozenset({"VV", "VA", "VX", "VCN"})
 CONTENT_TAGS = NOUN_TAGS | PREDICATE_TAGS | frozenset({"MAG", "IC", "NNB", "SN"})
 STOP_NOUNS = frozenset(
-    "것 수 등 때 중 더 좀 거 이 그 저 분 년 월 일 시 번 개 명 곳 쪽 뭐 게 데 듯 점 바 뿐 만 측 관련 경우 정도 "
-    "오늘 어제 내일 지금 진짜 정말 너무 ㅋㅋ ㅠㅠ".split()
+    ["것", "수", "등", "때", "중", "더", "좀", "거", "이", "그", "저", "분", "년", "월", "일", "시", "번", "개", "명", "곳", "쪽", "뭐", "게", "데", "듯", "점", "바", "뿐", "만", "측", "관련", "경우", "정도", "오늘", "어제", "내일", "지금", "진짜", "정말", "너무", "ㅋㅋ", "ㅠㅠ"]
 )
 
 _HASHTAG = re.compile(r"#([0-9A-Za-z가-힣_]+)")
@@ -89,9 +88,8 @@ class KiwiTokenizer(Tokenizer):
     name = "kiwi"
 
     def __init__(self, num_workers: int = -1) -> None:
-        from kiwipiepy import Kiwi  # heavy: imported when the tokeniser is built
-
         import kiwipiepy
+        from kiwipiepy import Kiwi  # heavy: imported when the tokeniser is built
 
         self._kiwi = Kiwi(num_workers=num_workers)
         for word, tag in user_terms():
@@ -145,7 +143,7 @@ class KonlpyTokenizer(Tokenizer):
 
     def __init__(self, backend: str) -> None:
         try:
-            import konlpy.tag as tag
+            from konlpy import tag
         except ImportError as exc:  # pragma: no cover - depends on the install
             raise RuntimeError(
                 f"MINSIM_TOKENIZER={backend} needs konlpy: run `uv sync --extra konlpy`"
@@ -181,7 +179,7 @@ class KonlpyTokenizer(Tokenizer):
                 chunk = safe[start : start + 2000]
                 try:
                     pairs = self._tagger.pos(chunk)
-                except Exception:  # a JVM analyser failing on odd input must not stop a run
+                except Exception:  # noqa: BLE001 - a JVM analyser failing on odd input must not stop a run
                     pairs = [(w, "UN") for w in chunk.split()]
                 morphs.extend((form, self._map(tag)) for form, tag in pairs)
         return Tokens(tuple(morphs))

@@ -35,6 +35,7 @@ from functools import lru_cache
 from importlib import resources
 
 from pipeline.schema import DISTRICTS
+from pipeline.transforms.trie import trie_regex
 
 _OTHER_CITIES = [
     "부산",
@@ -133,28 +134,6 @@ def _plain_dong(name: str) -> str | None:
     return plain if plain != name and len(plain) >= 2 else None
 
 
-def _trie_regex(words: Sequence[str]) -> str:
-    """One regex alternation for `words`, shaped as a trie so matching is linear and longest-first."""
-    trie: dict = {}
-    for w in words:
-        node = trie
-        for ch in w:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def build(node: dict) -> str:
-        end = "" in node
-        alts = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
-        if not alts:
-            return ""
-        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-        if end:
-            return ("(?:" + body + ")?") if len(alts) == 1 else body + "?"
-        return body
-
-    return build(trie)
-
-
 @lru_cache(maxsize=1)
 def gazetteer() -> Gazetteer:
     """The packaged gazetteer, compiled once per process."""
@@ -203,7 +182,7 @@ def gazetteer() -> Gazetteer:
     districts.update({b: () for b in blocks})
     words = sorted(districts, key=len, reverse=True)
     pattern = re.compile(
-        r"(?:(?<![가-힣A-Za-z0-9])|(?<=[시구울#]))(" + _trie_regex(words) + ")", re.IGNORECASE
+        r"(?:(?<![가-힣A-Za-z0-9])|(?<=[시구울#]))(" + trie_regex(words) + ")", re.IGNORECASE
     )
     return Gazetteer(districts, kinds, prefer, pattern)
 

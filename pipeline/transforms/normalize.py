@@ -186,7 +186,7 @@ def posts_clean(
         sid = fields["id"]
         author = fields.get("author")
 
-        def ref(value: str | None) -> str | None:
+        def ref(value: str | None, channel: str = channel) -> str | None:
             return f"{channel}:{value}" if value else None
 
         row = {

@@ -92,7 +92,7 @@ def validate_table(
     """Run the table's suite on `df`; raise ContractError naming what broke. Returns a summary."""
     if df.empty:
         return {"table": table, "rows": 0, "success": True, "checked": 0}
-    gx, context = _gx()
+    _, context = _gx()
     frame = df[[c for c in df.columns if not _holds_lists(df[c])]].copy()
     for c in frame.columns:  # calendar days as timestamps: GX's null checks expect those
         first = frame[c].dropna().head(1).tolist()

@@ -3,7 +3,7 @@ against the fake X API v2 server on 127.0.0.1: every fault, every post stored ex
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import duckdb
 import pytest

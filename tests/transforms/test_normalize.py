@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from pipeline.transforms.normalize import Record, author_hash, posts_clean, text_for_analysis
 
-NOW = datetime(2026, 11, 29, 12, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 29, 12, tzinfo=UTC)
 
 
 def clean(rows, **kw):
@@ -26,7 +26,7 @@ def test_canonical_fields_and_extraction() -> None:
     assert "[전화번호]" in p["text"] and "010" not in p["text"]
     assert "ㅠㅠㅠㅠ" in p["text"] and "ㅠㅠㅠ" not in p["text_norm"]
     # no offset = Asia/Seoul
-    assert p["created_at"] == datetime(2026, 11, 27, 23, tzinfo=timezone.utc)
+    assert p["created_at"] == datetime(2026, 11, 27, 23, tzinfo=UTC)
     assert str(p["day"]) == "2026-11-28"
     assert p["likes"] == 3 and p["shares"] is None or str(p["shares"]) == "<NA>"
     assert p["author_hash"] == author_hash("citizen", "s")
