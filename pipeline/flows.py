@@ -879,7 +879,17 @@ def validate_day(day: date, *, settings: Settings) -> dict:
     return result
 
 
-def retrain_and_promote(name: str, *, settings: Settings, seed: int = 13) -> dict:
+PROMOTION_KEYS = {"sentiment": ("nsmc_accuracy", "civic_macro_f1"), "policy": ("accuracy", "macro_f1")}
+
+
+def worse_metrics(candidate: dict, current: dict, keys: tuple[str, ...], tol: float = 1e-9) -> list[str]:
+    """The evaluation figures on which `candidate` is worse than `current` (missing counts as worse)."""
+    new, old = _flatten(candidate), _flatten(current)
+    return [k for k in keys if k in old and (k not in new or new[k] + tol < old[k])]
+
+
+def retrain_and_promote(name: str, *, settings: Settings, seed: int = 13,
+                        sample: int | None = None) -> dict:
     """Train a candidate, evaluate it beside the current model, promote it only if not worse."""
     import json as _json
     import tempfile
@@ -889,32 +899,29 @@ def retrain_and_promote(name: str, *, settings: Settings, seed: int = 13) -> dic
     if name == "sentiment":
         from pipeline.nlp.sentiment import load_sentiment_model as load
         from pipeline.nlp.sentiment_train import evaluate_sentiment as evaluate
-
-        keys = ("nsmc_accuracy", "civic_macro_f1")
     else:
         from pipeline.nlp.policy import load_policy_model as load
         from pipeline.nlp.policy_train import evaluate_policy as evaluate
-
-        keys = ("accuracy", "macro_f1")
+    keys = PROMOTION_KEYS[name]
     tok = get_tokenizer(settings.tokenizer)
     current_dir = settings.models_dir / name
     with tempfile.TemporaryDirectory() as tmp:
-        meta = train_model(name, settings=settings, seed=seed, out=Path(tmp))
+        meta = train_model(name, settings=settings, seed=seed, sample=sample, out=Path(tmp))
         version = meta.get("version") or (Path(tmp) / "DEFAULT").read_text().strip()
-        candidate = load(Path(tmp) / version)
-        new = _flatten(evaluate(candidate, settings.corpora, tok))
-        old = _flatten(evaluate(load(current_dir), settings.corpora, tok))
-        worse = [k for k in keys if k in new and k in old and new[k] + 1e-9 < old[k]]
+        new = evaluate(load(Path(tmp) / version), settings.corpora, tok)
+        old = evaluate(load(current_dir), settings.corpora, tok)
+        worse = worse_metrics(new, old, keys)
         promoted = not worse
         if promoted:
-            target = current_dir / version
-            if target.exists():
-                shutil.rmtree(target)
-            shutil.copytree(Path(tmp) / version, target)
-            (current_dir / "DEFAULT").write_text(version + "\n")
+            target_name = version
+            if (current_dir / target_name).exists():  # version names restart in a fresh folder
+                target_name = f"{version}-{datetime.now(SEOUL):%Y%m%d%H%M}"
+            shutil.copytree(Path(tmp) / version, current_dir / target_name)
+            (current_dir / "DEFAULT").write_text(target_name + "\n")
+    flat_new, flat_old = _flatten(new), _flatten(old)
     report = {"model": name, "candidate": version, "promoted": promoted, "worse_on": worse,
-              "candidate_metrics": {k: new.get(k) for k in keys},
-              "current_metrics": {k: old.get(k) for k in keys}}
+              "candidate_metrics": {k: flat_new.get(k) for k in keys},
+              "current_metrics": {k: flat_old.get(k) for k in keys}}
     log.info("retrain %s", _json.dumps(report, default=str))
     return report
 

@@ -166,3 +166,15 @@ def test_hourly_update(demo_run, tmp_path) -> None:
     assert n > 0 and dup == 0
     empty = flows.hourly_update(datetime(2030, 1, 1, tzinfo=UTC), settings=s)
     assert empty["series"] == 0 and empty["alerts"] == 0
+
+
+def test_promotion_rule() -> None:
+    keys = flows.PROMOTION_KEYS["sentiment"]
+    current = {"nsmc_accuracy": 0.88, "civic_macro_f1": 0.57, "kote_macro_f1": 0.56}
+    assert flows.worse_metrics({"nsmc_accuracy": 0.89, "civic_macro_f1": 0.57}, current, keys) == []
+    assert flows.worse_metrics({"nsmc_accuracy": 0.89, "civic_macro_f1": 0.50}, current, keys) == [
+        "civic_macro_f1"]
+    assert flows.worse_metrics({"nsmc_accuracy": 0.89}, current, keys) == ["civic_macro_f1"]
+    nested = {"accuracy": 0.6, "macro_f1": 0.58, "title_only": {"accuracy": 0.1}}
+    assert flows.worse_metrics(nested, {"accuracy": 0.56, "macro_f1": 0.56},
+                               flows.PROMOTION_KEYS["policy"]) == []
