@@ -91,7 +91,7 @@ def _previous_posts(con: duckdb.DuckDBPyConnection, posts: pd.DataFrame) -> pd.D
     lo = posts["created_at"].min() - pd.Timedelta(days=1)
     hi = posts["created_at"].max()
     return con.execute(
-        "SELECT post_id, created_at, text_norm, text_key, duplicate_of FROM posts "
+        "SELECT post_id, created_at, text_norm, text_key, duplicate_of, lsh_bands FROM posts "
         "WHERE created_at BETWEEN ? AND ?", [lo.to_pydatetime(), hi.to_pydatetime()]
     ).df()
 

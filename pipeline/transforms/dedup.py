@@ -22,6 +22,7 @@ class DedupParams:
     threshold: float = 0.7
     shingle: int = 3
     min_chars: int = 12
+    max_candidates: int = 24  # band collisions verified per post (template-like text collides often)
     seed: int = 7
 
 
@@ -38,12 +39,15 @@ class _MinHasher:
         rng = np.random.default_rng(params.seed)
         self.a = rng.integers(1, (1 << 31) - 1, size=params.num_perm, dtype=np.uint64)
         self.b = rng.integers(0, (1 << 31) - 1, size=params.num_perm, dtype=np.uint64)
+        self.mix = rng.integers(1, (1 << 31) - 1, size=params.num_perm, dtype=np.uint64)
         self.params = params
 
-    def signature(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        sh = _shingles(text, self.params.shingle)
-        sig = ((np.outer(sh, self.a) + self.b) % _PRIME).min(axis=0)
-        return sig, sh
+    def bands(self, shingles: np.ndarray) -> list[int]:
+        """LSH band keys of a shingle set (stored with the post as `lsh_bands`)."""
+        sig = ((np.outer(shingles, self.a) + self.b) % _PRIME).min(axis=0)
+        rows = self.params.num_perm // self.params.bands
+        mixed = (sig * self.mix) % _PRIME
+        return [int(mixed[i * rows : (i + 1) * rows].sum() % _PRIME) for i in range(self.params.bands)]
 
 
 def _jaccard(a: np.ndarray, b: np.ndarray) -> float:
@@ -55,57 +59,76 @@ def _jaccard(a: np.ndarray, b: np.ndarray) -> float:
 def link_duplicates(
     posts: pd.DataFrame, previous: pd.DataFrame | None = None, params: DedupParams = DedupParams()
 ) -> pd.DataFrame:
-    """`posts` with `duplicate_of` / `duplicate_kind` (repost, exact, near) filled.
+    """`posts` with `duplicate_of` / `duplicate_kind` (repost, exact, near) and `lsh_bands` filled.
 
-    `previous`: already stored posts (post_id, created_at, text_norm, text_key, duplicate_of) that
-    new posts may duplicate. The original is always the earliest post of a group.
+    `previous`: already stored posts (post_id, created_at, text_norm, text_key, duplicate_of and,
+    when stored, lsh_bands) that new posts may duplicate. The original is always the earliest post
+    of a group. Band keys of stored posts are reused, so old posts are not hashed again; shingles
+    are computed only for the few candidates a band collision proposes.
     """
     out = posts.copy()
-    out["duplicate_of"] = pd.Series([None] * len(out), index=out.index, dtype=object)
-    out["duplicate_kind"] = pd.Series([None] * len(out), index=out.index, dtype=object)
+    none = [None] * len(out)
+    out["duplicate_of"] = pd.Series(none, index=out.index, dtype=object)
+    out["duplicate_kind"] = pd.Series(none, index=out.index, dtype=object)
+    out["lsh_bands"] = pd.Series(none, index=out.index, dtype=object)
     if out.empty:
         return out
     prev = previous if previous is not None else pd.DataFrame(
         columns=["post_id", "created_at", "text_norm", "text_key", "duplicate_of"]
     )
+    if "lsh_bands" not in prev.columns:
+        prev = prev.assign(lsh_bands=None)
     pool = pd.concat(
         [prev.assign(_new=False), out[["post_id", "created_at", "text_norm", "text_key"]]
-         .assign(duplicate_of=None, _new=True)],
+         .assign(duplicate_of=None, lsh_bands=None, _new=True)],
         ignore_index=True,
     ).sort_values(["created_at", "post_id"], kind="stable")
 
     root: dict[str, str] = {}  # post_id -> original post_id
     by_key: dict[str, str] = {}
-    bands: dict[tuple[int, bytes], list[str]] = {}
-    shingles: dict[str, np.ndarray] = {}
+    buckets: dict[tuple[int, int], list[str]] = {}
+    texts: dict[str, str] = {}
+    shingle_cache: dict[str, np.ndarray] = {}
     hasher = _MinHasher(params)
-    rows = params.num_perm // params.bands
     result: dict[str, tuple[str, str]] = {}
+    new_bands: dict[str, list[int]] = {}
     repost = dict(zip(out["post_id"], out.get("repost_of", pd.Series(index=out.index)), strict=True))
 
-    for post_id, text, key, dup, is_new in zip(
-        pool["post_id"], pool["text_norm"], pool["text_key"], pool["duplicate_of"], pool["_new"],
-        strict=True,
+    def shingles_of(pid: str) -> np.ndarray:
+        if pid not in shingle_cache:
+            shingle_cache[pid] = _shingles(texts[pid], params.shingle)
+        return shingle_cache[pid]
+
+    for post_id, text, key, dup, stored_bands, is_new in zip(
+        pool["post_id"], pool["text_norm"], pool["text_key"], pool["duplicate_of"],
+        pool["lsh_bands"], pool["_new"], strict=True,
     ):
+        text = text or ""
+        texts[post_id] = text
         if not is_new:
             root[post_id] = dup if isinstance(dup, str) else post_id
-            if key not in by_key:
-                by_key[key] = root[post_id]
+            by_key.setdefault(key, root[post_id])
         original, kind = None, None
         target = repost.get(post_id) if is_new else None
         if isinstance(target, str) and target:
             original, kind = root.get(target, target), "repost"
-        elif key in by_key:
+        elif is_new and key in by_key:
             original, kind = by_key[key], "exact"
-        sig, sh = hasher.signature(text or "")
-        if original is None and len(text or "") >= params.min_chars:
+        long_enough = len(text) >= params.min_chars
+        if isinstance(stored_bands, (list, tuple, np.ndarray)) and len(stored_bands):
+            bands = [int(b) for b in stored_bands]
+        elif long_enough:
+            bands = hasher.bands(shingles_of(post_id))
+        else:
+            bands = []
+        if is_new and original is None and bands:
             seen: set[str] = set()
-            for i in range(params.bands):
-                for cand in bands.get((i, sig[i * rows : (i + 1) * rows].tobytes()), ()):
-                    if cand in seen:
+            for i, band in enumerate(bands):
+                for cand in buckets.get((i, band), ()):
+                    if cand in seen or len(seen) >= params.max_candidates:
                         continue
                     seen.add(cand)
-                    if _jaccard(sh, shingles[cand]) >= params.threshold:
+                    if _jaccard(shingles_of(post_id), shingles_of(cand)) >= params.threshold:
                         original, kind = root.get(cand, cand), "near"
                         break
                 if original is not None:
@@ -115,13 +138,15 @@ def link_duplicates(
             if original is not None:
                 result[post_id] = (original, kind)
             by_key.setdefault(key, root[post_id])
-        if original is None and len(text or "") >= params.min_chars:
-            shingles[post_id] = sh
-            for i in range(params.bands):
-                bands.setdefault((i, sig[i * rows : (i + 1) * rows].tobytes()), []).append(post_id)
+            new_bands[post_id] = bands
+        if original is None and bands:
+            for i, band in enumerate(bands):
+                buckets.setdefault((i, band), []).append(post_id)
 
     out["duplicate_of"] = pd.Series([result.get(p, (None, None))[0] for p in out["post_id"]],
                                     index=out.index, dtype=object)
     out["duplicate_kind"] = pd.Series([result.get(p, (None, None))[1] for p in out["post_id"]],
                                       index=out.index, dtype=object)
+    out["lsh_bands"] = pd.Series([new_bands.get(p) or None for p in out["post_id"]],
+                                 index=out.index, dtype=object)
     return out

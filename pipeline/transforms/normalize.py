@@ -26,6 +26,10 @@ _REPEAT_RE = re.compile(r"(.)\1{2,}")
 _SPACE_RE = re.compile(r"\s+")
 _KEY_DROP_RE = re.compile(r"https?://\S+|@\w+|[^0-9A-Za-z가-힣]")
 
+# Canonical fields that never hold free text; their values are validated, not masked.
+_PLAIN_FIELDS = frozenset({"id", "channel", "created_at", "lang", "reply_to", "repost_of",
+                           "quote_of", "author_followers", "likes", "shares", "replies", "views"})
+
 POST_COLUMNS = (
     "post_id", "channel", "source_id", "created_at", "day", "text", "text_norm", "author_hash",
     "author_followers", "likes", "shares", "replies", "views", "reply_to", "repost_of",
@@ -213,12 +217,14 @@ def posts_clean(
         for f in INT_FIELDS:
             row[f] = _as_int(d.get(f))
         rows.append(row)
-        payload = dict(d)
-        payload.pop("author", None)  # the handle is personal data: the raw copy keeps its hash
+        payload = {k: v for k, v in d.items() if k not in ("text", "author")}
+        # the handle is personal data: the raw copy keeps its hash; the text is masked already
         if author:
             payload["author_hash"] = row["author_hash"]
+        masked_fields, _ = mask_obj({k: v for k, v in payload.items() if k not in _PLAIN_FIELDS})
+        payload = {**payload, **masked_fields, "text": masked}
         raws.append({"post_id": row["post_id"], "channel": channel, "source": source,
-                     "payload": _masked_payload(payload)})
+                     "payload": json.dumps(payload, ensure_ascii=False, default=str)})
 
     posts = pd.DataFrame(rows, columns=list(POST_COLUMNS))
     if not posts.empty:

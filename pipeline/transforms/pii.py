@@ -20,6 +20,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("[계좌번호]", re.compile(r"(?<![\d-])\d{2,6}-\d{2,6}-\d{2,7}(?:-\d{1,3})?(?![\d-])")),
 )
 _ACCOUNT_DIGITS = (10, 14)
+# Every pattern above needs an '@' or a run of digits: most posts are rejected by this one scan.
+_MAYBE = re.compile(r"@|\d{3}")
 
 
 def _account(match: re.Match[str]) -> str:
@@ -30,7 +32,7 @@ def _account(match: re.Match[str]) -> str:
 
 def mask_pii(text: str) -> tuple[str, int]:
     """`text` with personal data replaced by placeholders, and how many were masked."""
-    if not text:
+    if not text or not _MAYBE.search(text):
         return text, 0
     total = 0
     for placeholder, pattern in _PATTERNS:
