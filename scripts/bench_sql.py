@@ -48,9 +48,9 @@ def main() -> int:
     t = time.perf_counter()
     con.execute("BEGIN")
     con.execute(f"CREATE TEMP TABLE k AS SELECT range AS k FROM range(1, {copies + 1})")
-    con.execute("INSERT INTO post_nlp SELECT * REPLACE (post_id || '~' || k AS post_id) "
+    con.execute("INSERT INTO post_nlp SELECT * EXCLUDE (k) REPLACE (post_id || '~' || k AS post_id) "
                 "FROM post_nlp, k")
-    con.execute("INSERT INTO posts SELECT * REPLACE (post_id || '~' || k AS post_id, "
+    con.execute("INSERT INTO posts SELECT * EXCLUDE (k) REPLACE (post_id || '~' || k AS post_id, "
                 "CASE WHEN duplicate_of IS NULL THEN NULL ELSE duplicate_of || '~' || k END "
                 "AS duplicate_of) FROM posts, k")
     con.execute(f"UPDATE opinion_daily SET posts = posts * {copies + 1}, "
