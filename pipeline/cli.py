@@ -15,9 +15,7 @@ import typer
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
                   help="Minsim (민심): Seoul civic opinion mining. See README.md.")
 ingest_app = typer.Typer(no_args_is_help=True, help="Import posts into the warehouse.")
-train_app = typer.Typer(no_args_is_help=True, help="Retrain the shipped models from the corpora.")
 app.add_typer(ingest_app, name="ingest")
-app.add_typer(train_app, name="train")
 
 T = TypeVar("T")
 
@@ -297,33 +295,21 @@ def feedback(
     typer.echo(f"recorded: {post_id} -> {label} ({analyst})")
 
 
-@train_app.command("sentiment")
-def train_sentiment(
+@app.command()
+def train(
+    name: Annotated[str, typer.Argument(help="sentiment | policy")],
     seed: Annotated[int, typer.Option()] = 13,
     sample: Annotated[int | None, typer.Option(help="train on a sample (quick check)")] = None,
-    out: Annotated[Path | None, typer.Option(help="models folder (default: models/sentiment)")] = None,
+    out: Annotated[Path | None, typer.Option(help="models folder (default: models/NAME)")] = None,
 ) -> None:
-    """Reproduce the sentiment model from MINSIM_CORPORA (+ analyst feedback)."""
+    """Reproduce a shipped model from MINSIM_CORPORA (sentiment also uses analyst feedback)."""
     from pipeline import flows
 
+    if name not in ("sentiment", "policy"):
+        raise typer.BadParameter("NAME must be sentiment or policy")
     settings = _settings()
-    meta = _guard(lambda: flows.train_model("sentiment", settings=settings, seed=seed, sample=sample, out=out))
-    typer.echo(json.dumps(meta.get("metrics", {}), ensure_ascii=False)[:2000])
-    typer.echo(f"model: {meta.get('path')}")
-
-
-@train_app.command("policy")
-def train_policy(
-    seed: Annotated[int, typer.Option()] = 13,
-    sample: Annotated[int | None, typer.Option(help="train on a sample (quick check)")] = None,
-    out: Annotated[Path | None, typer.Option(help="models folder (default: models/policy)")] = None,
-) -> None:
-    """Reproduce the policy-area model from MINSIM_CORPORA."""
-    from pipeline import flows
-
-    settings = _settings()
-    meta = _guard(lambda: flows.train_model("policy", settings=settings, seed=seed, sample=sample, out=out))
-    typer.echo(json.dumps(meta.get("metrics", {}), ensure_ascii=False)[:2000])
+    meta = _guard(lambda: flows.train_model(name, settings=settings, seed=seed, sample=sample, out=out))
+    typer.echo(json.dumps(meta.get("metrics", {}), ensure_ascii=False, default=str)[:2000])
     typer.echo(f"model: {meta.get('path')}")
 
 

@@ -157,3 +157,17 @@ def test_feedback_command(demo_run, tmp_path: Path) -> None:
 
     fb = flows.feedback_frame(settings_for(tmp_path, MINSIM_WAREHOUSE=str(wh)))
     assert list(fb["sentiment"]) == ["positive"] and fb["text"].iloc[0]
+
+
+@pytest.mark.parametrize("name", ["sentiment", "policy"])
+def test_train_command_on_a_sample(name: str, corpora: Path, tmp_path: Path) -> None:
+    env = env_for(tmp_path) | {"MINSIM_CORPORA": str(corpora)}
+    out = invoke(["train", name, "--sample", "400", "--out", str(tmp_path / name)], env)
+    assert out.exit_code == 0, out.output
+    default = (tmp_path / name / "DEFAULT").read_text().strip()
+    assert (tmp_path / name / default / "meta.json").is_file()
+    from pipeline.nlp.policy import load_policy_model
+    from pipeline.nlp.sentiment import load_sentiment_model
+
+    load = load_sentiment_model if name == "sentiment" else load_policy_model
+    assert load(tmp_path / name).version

@@ -133,6 +133,20 @@ def upsert_rows(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) ->
     return _insert(con, _check_table(table), df, "INSERT OR REPLACE")
 
 
+def _replace(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, cond: str,
+             params: list) -> int:
+    """Delete the rows matching `cond` and insert `df`, in one transaction."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"DELETE FROM {table} WHERE {cond}", params)
+        n = _insert(con, table, df, "INSERT")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return n
+
+
 def replace_partition(
     con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, where: Mapping[str, object]
 ) -> int:
@@ -142,15 +156,7 @@ def replace_partition(
         if not _IDENT.match(c):
             raise ValueError(f"bad column name {c!r}")
     cond = " AND ".join(f'"{c}" = ?' for c in where) or "TRUE"
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute(f"DELETE FROM {table} WHERE {cond}", list(where.values()))
-        n = _insert(con, table, df, "INSERT")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    return n
+    return _replace(con, table, df, cond, list(where.values()))
 
 
 def replace_range(
@@ -161,15 +167,7 @@ def replace_range(
     _check_table(table)
     if not _IDENT.match(column):
         raise ValueError(f"bad column name {column!r}")
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute(f'DELETE FROM {table} WHERE "{column}" >= ? AND "{column}" < ?', [lo, hi])
-        n = _insert(con, table, df, "INSERT")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    return n
+    return _replace(con, table, df, f'"{column}" >= ? AND "{column}" < ?', [lo, hi])
 
 
 def existing_ids(con: duckdb.DuckDBPyConnection, post_ids: list[str]) -> set[str]:
