@@ -24,6 +24,14 @@ _ACCOUNT_DIGITS = (10, 14)
 _MAYBE = re.compile(r"@|\d{3}")
 
 
+def _plain_key(key: object) -> bool:
+    """Payload keys that hold identifiers, times or codes, never free text (ids, *_id, *_at)."""
+    return isinstance(key, str) and (
+        key in ("id", "lang", "type", "created_at", "edit_history_tweet_ids")
+        or key.endswith(("_id", "_ids", "_at"))
+    )
+
+
 def _account(match: re.Match[str]) -> str:
     digits = sum(ch.isdigit() for ch in match.group(0))
     lo, hi = _ACCOUNT_DIGITS
@@ -52,6 +60,9 @@ def mask_obj(value: object) -> tuple[object, int]:
     if isinstance(value, dict):
         out, total = {}, 0
         for k, v in value.items():
+            if _plain_key(k):
+                out[k] = v
+                continue
             out[k], n = mask_obj(v)
             total += n
         return out, total

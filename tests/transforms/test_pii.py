@@ -36,3 +36,11 @@ def test_masks_nested_payloads() -> None:
     masked, n = mask_obj({"text": "010-1111-2222", "meta": [{"mail": "a@b.co"}], "n": 3})
     assert masked == {"text": "[전화번호]", "meta": [{"mail": "[이메일]"}], "n": 3}
     assert n == 2
+
+
+def test_identifier_fields_are_not_scanned_but_free_text_is() -> None:
+    raw = {"id": "1896350242300001234", "author_id": "01012345678", "created_at": "2025-03-03",
+           "user": {"description": "문의 010-2222-3333", "username": "kim"}}
+    masked, n = mask_obj(raw)
+    assert masked["id"] == raw["id"] and masked["author_id"] == raw["author_id"]
+    assert masked["user"]["description"] == "문의 [전화번호]" and n == 1
