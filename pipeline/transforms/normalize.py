@@ -54,6 +54,28 @@ def author_hash(author: str, salt: str) -> str:
     return hashlib.sha256(f"{salt}\x1f{handle}".encode()).hexdigest()[:16]
 
 
+_AUTHOR_KEYS = frozenset({"author", "username", "screen_name", "author_id", "user_id", "handle"})
+
+
+def pseudonymise_obj(value: object, salt: str) -> object:
+    """Author handles and account ids inside a raw payload replaced by their salted hashes
+    (a user object's display `name` too); the rest unchanged."""
+    if isinstance(value, dict):
+        is_user = "username" in value or "screen_name" in value
+        out = {}
+        for k, v in value.items():
+            if isinstance(v, (str, int)) and not isinstance(v, bool) and (
+                k in _AUTHOR_KEYS or (is_user and k in ("name", "id"))
+            ):
+                out[k] = "h:" + author_hash(str(v), salt)
+            else:
+                out[k] = pseudonymise_obj(v, salt)
+        return out
+    if isinstance(value, list):
+        return [pseudonymise_obj(v, salt) for v in value]
+    return value
+
+
 def text_for_analysis(text: str) -> str:
     """NFC, controls removed, repeated characters squashed (ㅋㅋㅋㅋ -> ㅋㅋ), spaces collapsed."""
     text = unicodedata.normalize("NFC", text)
@@ -221,7 +243,8 @@ def posts_clean(
         # the handle is personal data: the raw copy keeps its hash; the text is masked already
         if author:
             payload["author_hash"] = row["author_hash"]
-        masked_fields, _ = mask_obj({k: v for k, v in payload.items() if k not in _PLAIN_FIELDS})
+        masked_fields, _ = mask_obj(pseudonymise_obj(
+            {k: v for k, v in payload.items() if k not in _PLAIN_FIELDS}, salt))
         payload = {**payload, **masked_fields, "text": masked}
         raws.append({"post_id": row["post_id"], "channel": channel, "source": source,
                      "payload": json.dumps(payload, ensure_ascii=False, default=str)})

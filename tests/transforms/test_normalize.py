@@ -72,3 +72,14 @@ def test_window_rejects_outside_rows() -> None:
 
 def test_text_for_analysis() -> None:
     assert text_for_analysis("ㅋㅋㅋㅋㅋ  진짜!!!!!\n좋아요") == "ㅋㅋ 진짜!! 좋아요"
+
+
+def test_raw_payload_keeps_no_author_handle() -> None:
+    raw = {"tweet": {"id": "7", "author_id": "4242", "text": "hi"},
+           "includes": {"users": [{"id": "4242", "username": "kim_citizen", "name": "김시민"}],
+                        "places": [{"id": "p1", "name": "Seoul", "full_name": "Seoul, KR"}]}}
+    _, payloads, _ = clean([{"id": "7", "created_at": "2026-11-28T08:00:00+09:00",
+                             "text": "버스 언제 와요", "author": "kim_citizen", "raw": raw}])
+    text = payloads.iloc[0]["payload"]
+    assert "kim_citizen" not in text and "김시민" not in text and "4242" not in text
+    assert "Seoul, KR" in text  # places are not personal data
