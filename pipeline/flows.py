@@ -426,7 +426,7 @@ def _is_demo_warehouse(path: Path) -> bool:
         con.close()
 
 
-def store_simulation_extras(con: duckdb.DuckDBPyConnection, sim, settings: Settings) -> None:
+def store_simulation_extras(con: duckdb.DuckDBPyConnection, sim) -> None:
     """Planted-event ground truth and mVoting polls of a simulation."""
     from pipeline.sources.mvoting import polls_frames
 
@@ -471,7 +471,7 @@ def demo(
     summaries: list[RunSummary] = []
     steps = days * 3 + 1
     with wh.open_warehouse(settings.warehouse) as con:
-        store_simulation_extras(con, sim, settings)
+        store_simulation_extras(con, sim)
         for i, day in enumerate(start_day + timedelta(days=k) for k in range(days)):
             progress(f"{day} ingest", 3 * i, steps)
             records = [Record(n, p) for n, p in enumerate(by_day.get(day, []), start=1)]
@@ -996,5 +996,7 @@ def collect_live(*, settings: Settings, since: datetime, until: datetime) -> lis
             for o in sweep_inbox(settings=settings):
                 c = o.get("counts") or {}
                 out.append(RunSummary(c.get("run_id") or "-", "ingest", f"inbox:{o['file']}",
-                                      stored=c.get("stored", 0), status=o["status"]))
+                                      read=c.get("read", 0), stored=c.get("stored", 0),
+                                      duplicates=c.get("duplicates", 0),
+                                      quarantined=c.get("quarantined", 0), status=o["status"]))
     return out

@@ -89,7 +89,7 @@ def main() -> int:
     times = {"ingest": 0.0, "tokenise": 0.0, "nlp": 0.0, "aggregate": 0.0}
     t_all = time.perf_counter()
     with open_warehouse(settings.warehouse) as con:
-        flows.store_simulation_extras(con, sim, settings)
+        flows.store_simulation_extras(con, sim)
         for k in range(args.days):
             day = start + timedelta(days=k)
             lo, hi = flows.day_window(day)
