@@ -33,6 +33,7 @@ class Settings:
     sources: tuple[str, ...]
     briefing_email: tuple[str, ...]
     simulator_seed: int
+    ingest_workers: int = 0
 
     @property
     def reports_dir(self) -> Path:
@@ -58,6 +59,22 @@ def _split(value: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
     if not value:
         return default
     return tuple(v.strip() for v in value.split(";") if v.strip())
+
+
+def _workers(value: str | None) -> int:
+    """Worker processes that clean X batches while the next pages are fetched (0 = in-process).
+
+    `auto` (the default): 2 on a machine with at least 2 cores, else 0.
+    """
+    if not value or value.strip().lower() == "auto":
+        return 2 if (os.cpu_count() or 1) >= 2 else 0
+    try:
+        n = int(value)
+    except ValueError:
+        raise ValueError(f"MINSIM_INGEST_WORKERS={value!r} is not a number or 'auto'") from None
+    if n < 0:
+        raise ValueError(f"MINSIM_INGEST_WORKERS={value!r} must be 0 or more")
+    return n
 
 
 def get_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -91,4 +108,5 @@ def get_settings(env: Mapping[str, str] | None = None) -> Settings:
         sources=_split(env.get("MINSIM_SOURCES"), ("simulator", "inbox")),
         briefing_email=_split(env.get("MINSIM_BRIEFING_EMAIL"), ()),
         simulator_seed=int(env.get("MINSIM_SIMULATOR_SEED", "42")),
+        ingest_workers=_workers(env.get("MINSIM_INGEST_WORKERS")),
     )

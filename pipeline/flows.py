@@ -23,7 +23,7 @@ import pandas as pd
 from pipeline.config import Settings
 from pipeline.schema import SEOUL_TZ
 from pipeline.storage import warehouse as wh
-from pipeline.transforms.dedup import link_duplicates
+from pipeline.transforms.dedup import band_keys, link_duplicates
 from pipeline.transforms.normalize import Record, posts_clean
 from pipeline.validation.suites import validate_table
 
@@ -96,6 +96,79 @@ def _previous_posts(con: duckdb.DuckDBPyConnection, posts: pd.DataFrame) -> pd.D
     ).df()
 
 
+@dataclass
+class PreparedBatch:
+    """Records cleaned, masked, checked against the posts contract and hashed for near-duplicate
+    search, not yet stored (`prepare_records`; picklable, so a worker process can make it)."""
+
+    read: int
+    posts: pd.DataFrame  # one row per post id (repeats within the batch removed), lsh_bands set
+    raw: pd.DataFrame
+    bad: pd.DataFrame
+    repeated: int  # rows repeated within the batch: counted as duplicates
+
+
+def prepare_records(
+    records: Iterable[Record],
+    *,
+    source: str,
+    channel: str | None,
+    salt: str,
+    now: datetime,
+    window: tuple[datetime, datetime] | None = None,
+) -> PreparedBatch:
+    """The part of ingest that needs no warehouse: normalise, mask, validate, band keys."""
+    records = list(records)
+    posts, raw, bad = posts_clean(records, source=source, default_channel=channel, salt=salt,
+                                  now=now, window=window)
+    repeated = posts["post_id"].duplicated(keep="first")
+    posts = posts[~repeated].reset_index(drop=True)
+    raw = raw[~raw["post_id"].duplicated(keep="first")]
+    if not posts.empty:
+        validate_table("posts", posts, window=window)
+        posts["lsh_bands"] = band_keys(posts["text_norm"].tolist())
+    return PreparedBatch(len(records), posts, raw, bad, int(repeated.sum()))
+
+
+def store_prepared(
+    con: duckdb.DuckDBPyConnection,
+    batch: PreparedBatch,
+    summary: RunSummary,
+    *,
+    started: datetime,
+    window: tuple[datetime, datetime] | None = None,
+) -> RunSummary:
+    """Store a prepared batch in one transaction: posts already stored count as duplicates, the
+    rest are linked to their originals (`link_duplicates`); the run is recorded."""
+    posts, raw = batch.posts, batch.raw
+    summary.read, summary.duplicates = batch.read, batch.repeated
+    if not posts.empty:
+        known = wh.existing_ids(con, posts["post_id"].tolist())
+        stored_before = posts["post_id"].isin(known)
+        posts = posts[~stored_before].reset_index(drop=True)
+        raw = raw[~raw["post_id"].isin(known)]
+        summary.duplicates += int(stored_before.sum())
+    if not posts.empty:
+        posts = link_duplicates(posts, _previous_posts(con, posts))
+        posts["run_id"] = summary.run_id
+    summary.stored = len(posts)
+    summary.quarantined = len(batch.bad)
+    assert summary.read == summary.stored + summary.duplicates + summary.quarantined, summary
+    con.execute("BEGIN TRANSACTION")
+    try:
+        wh.insert_rows(con, "posts", posts)
+        wh.insert_rows(con, "raw_posts", raw.assign(run_id=summary.run_id))
+        wh.insert_rows(con, "quarantine", batch.bad.assign(run_id=summary.run_id,
+                                                            quarantined_at=started))
+        _record_run(con, summary, started, window)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    log.info("%s %s: %s", summary.stage, summary.source, summary.line())
+    return summary
+
+
 def ingest_records(
     con: duckdb.DuckDBPyConnection,
     records: Iterable[Record],
@@ -110,40 +183,10 @@ def ingest_records(
 ) -> RunSummary:
     """Normalise, mask, de-duplicate, validate and store records; quarantine bad rows."""
     started = _now()
-    records = list(records)
-    summary = RunSummary(run_id or new_run_id(), stage, source, read=len(records))
-    posts, raw, bad = posts_clean(
-        records, source=source, default_channel=channel, salt=settings.pseudonym_salt,
-        now=now or started, window=window,
-    )
-    repeated = posts["post_id"].duplicated(keep="first")
-    if not posts.empty:
-        known = wh.existing_ids(con, posts["post_id"].tolist())
-        stored_before = posts["post_id"].isin(known)
-        dup_mask = repeated | stored_before
-        posts = posts[~dup_mask].reset_index(drop=True)
-        raw = raw[~raw["post_id"].isin(known) & ~raw["post_id"].duplicated(keep="first")]
-        summary.duplicates = int(dup_mask.sum())
-    if not posts.empty:
-        posts = link_duplicates(posts, _previous_posts(con, posts))
-        posts["run_id"] = summary.run_id
-        validate_table("posts", posts, window=window)
-    summary.stored = len(posts)
-    summary.quarantined = len(bad)
-    assert summary.read == summary.stored + summary.duplicates + summary.quarantined, summary
-    con.execute("BEGIN TRANSACTION")
-    try:
-        wh.insert_rows(con, "posts", posts)
-        wh.insert_rows(con, "raw_posts", raw.assign(run_id=summary.run_id))
-        wh.insert_rows(con, "quarantine", bad.assign(run_id=summary.run_id,
-                                                      quarantined_at=started))
-        _record_run(con, summary, started, window)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    log.info("%s %s: %s", stage, source, summary.line())
-    return summary
+    batch = prepare_records(records, source=source, channel=channel,
+                            salt=settings.pseudonym_salt, now=now or started, window=window)
+    summary = RunSummary(run_id or new_run_id(), stage, source)
+    return store_prepared(con, batch, summary, started=started, window=window)
 
 
 def ingest_file(
@@ -533,53 +576,108 @@ def _save_cursor(con: duckdb.DuckDBPyConnection, cursor) -> None:
     }]))
 
 
+def _prepare_pool(workers: int):
+    """Worker processes for `prepare_records`, or None for in-process work.
+
+    Forked, so a worker starts in milliseconds with the parent's modules (pandas, Great
+    Expectations) already imported; workers only run pure functions on the records they are
+    sent and never touch the parent's warehouse connection.
+    """
+    if workers <= 0:
+        return None
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+
+
 def ingest_x(
     *, settings: Settings, since: datetime, until: datetime, queries: list[str] | None = None,
-    bearer_token: str | None = None, client=None, policy=None, batch_size: int = 2000,
+    bearer_token: str | None = None, client=None, policy=None, batch_size: int = 5000,
+    workers: int | None = None,
 ) -> list[RunSummary]:
-    """X API v2 recent search for each query over [since, until); incremental by cursor."""
+    """X API v2 recent search for each query over [since, until); incremental by cursor.
+
+    Pages are gathered into batches of about `batch_size` posts. With `workers` > 0 (default
+    `settings.ingest_workers`) a batch is cleaned, masked and validated in a worker process
+    while the next pages are fetched; batches are stored strictly in order, and a query's cursor
+    is saved only after its batch is stored, so an interruption re-fetches at most the batches in
+    flight (skipped by post id), never loses one.
+    """
+    from collections import deque
+    from concurrent.futures import Future
+
     from pipeline.sources.x import collect_x, make_x_client
 
     client = client or make_x_client(bearer_token or settings.x_bearer_token,
                                      api_base=settings.x_api_base)
+    workers = settings.ingest_workers if workers is None else workers
+    pool = _prepare_pool(workers)
     out = []
-    with wh.open_warehouse(settings.warehouse) as con:
-        for query in queries or list(settings.x_queries):
-            summary = RunSummary(new_run_id(), "ingest", f"x:{query}")
-            started = _now()
+    try:
+        with wh.open_warehouse(settings.warehouse) as con:
+            for query in queries or list(settings.x_queries):
+                summary = RunSummary(new_run_id(), "ingest", f"x:{query}")
+                started = _now()
+                buffer: dict = {"posts": [], "bad": [], "cursor": None}
+                pending: deque[tuple[Future, object]] = deque()
 
-            buffer: dict = {"posts": [], "bad": [], "cursor": None}
+                def store_oldest(_s=summary, _p=pending) -> None:
+                    future, cursor = _p.popleft()
+                    page = store_prepared(con, future.result(),
+                                          RunSummary(new_run_id(), "ingest_x_batch", "x"),
+                                          started=_now())
+                    _save_cursor(con, cursor)
+                    for k in ("read", "stored", "duplicates", "quarantined"):
+                        setattr(_s, k, getattr(_s, k) + getattr(page, k))
 
-            def flush(_s=summary, _b=buffer) -> None:
-                # Pages are stored in batches; the cursor is saved only after its posts are stored,
-                # so an interruption re-fetches at most one batch (skipped by post id), never loses.
-                if _b["cursor"] is None:
-                    return
-                page = ingest_records(con, _records_from(_b["posts"], _b["bad"]), settings=settings,
-                                      source="x", channel="x", stage="ingest_x_batch")
-                _save_cursor(con, _b["cursor"])
-                for k in ("read", "stored", "duplicates", "quarantined"):
-                    setattr(_s, k, getattr(_s, k) + getattr(page, k))
-                _b.update(posts=[], bad=[], cursor=None)
+                def submit(_b=buffer, _p=pending) -> None:
+                    if _b["cursor"] is None:
+                        return
+                    records = _records_from(_b["posts"], _b["bad"])
+                    kwargs = {"source": "x", "channel": "x", "salt": settings.pseudonym_salt,
+                              "now": _now()}
+                    if pool is None:
+                        future: Future = Future()
+                        future.set_result(prepare_records(records, **kwargs))
+                    else:
+                        future = pool.submit(prepare_records, records, **kwargs)
+                    _p.append((future, _b["cursor"]))
+                    _b.update(posts=[], bad=[], cursor=None)
+                    while len(_p) > workers:
+                        store_oldest()
 
-            def on_page(posts: list[dict], quarantined: list[dict], cursor, _b=buffer) -> None:
-                _b["posts"].extend(posts)
-                _b["bad"].extend(quarantined)
-                _b["cursor"] = cursor
-                if len(_b["posts"]) >= batch_size:
-                    flush()
+                def on_page(posts: list[dict], quarantined: list[dict], cursor,
+                            _b=buffer) -> None:
+                    _b["posts"].extend(posts)
+                    _b["bad"].extend(quarantined)
+                    _b["cursor"] = cursor
+                    if len(_b["posts"]) >= batch_size:
+                        submit()
 
-            try:
-                result = collect_x(client, query=query, since=since, until=until,
-                                   cursor=_load_cursor(con, query, since, until), on_page=on_page,
-                                   policy=policy)
-            finally:
-                flush()
-            summary.status = result.status
-            summary.message = result.reason or ""
-            summary.extra = {"pages": result.pages, "resume_at": result.resume_at}
-            _record_run(con, summary, started, (since, until))
-            out.append(summary)
+                try:
+                    result = collect_x(client, query=query, since=since, until=until,
+                                       cursor=_load_cursor(con, query, since, until),
+                                       on_page=on_page, policy=policy)
+                finally:
+                    # what was fetched is stored, in order, even when the run stops early
+                    submit()
+                    try:
+                        while pending:
+                            store_oldest()
+                    finally:
+                        for future, _ in pending:
+                            future.cancel()
+                summary.status = result.status
+                summary.message = result.reason or ""
+                summary.extra = {"pages": result.pages, "resume_at": result.resume_at}
+                _record_run(con, summary, started, (since, until))
+                out.append(summary)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
     return out
 
 

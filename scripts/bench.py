@@ -31,7 +31,8 @@ def peak_mb() -> float:
 
 
 def bench_x_into_warehouse(tmp: Path, posts: int = 20_000) -> dict:
-    """X recent search from the fake API server (another process) into a fresh warehouse."""
+    """X recent search from the fake API server (another process) into a fresh warehouse, with
+    batches cleaned in the fetching process and with `MINSIM_INGEST_WORKERS` worker processes."""
     from pipeline import flows
     from pipeline.config import get_settings
     from pipeline.sources.x import XPolicy, make_x_client
@@ -39,22 +40,32 @@ def bench_x_into_warehouse(tmp: Path, posts: int = 20_000) -> dict:
 
     server = subprocess.Popen([sys.executable, "-m", "tests.sources.fake_x_server", "--posts",
                                str(posts)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    out: dict = {}
     try:
         info = json.loads(server.stdout.readline())
-        settings = get_settings(dict(os.environ, MINSIM_WAREHOUSE=str(tmp / "x.duckdb"),
-                                     MINSIM_DATA_DIR=str(tmp / "xdata")))
-        client = make_x_client("test-token", api_base=info["url"])
-        t = time.perf_counter()
-        (run,) = flows.ingest_x(settings=settings, since=WINDOW_START, until=WINDOW_END,
-                                queries=["#서울시"], client=client, policy=XPolicy(page_size=100))
-        secs = time.perf_counter() - t
+        base = get_settings(dict(os.environ))
+        for label, workers in (("in_process", 0), ("workers", base.ingest_workers)):
+            if label == "workers" and workers == 0:
+                continue
+            settings = get_settings(dict(os.environ, MINSIM_WAREHOUSE=str(tmp / f"x{workers}.duckdb"),
+                                         MINSIM_DATA_DIR=str(tmp / "xdata")))
+            client = make_x_client("test-token", api_base=info["url"])
+            t = time.perf_counter()
+            (run,) = flows.ingest_x(settings=settings, since=WINDOW_START, until=WINDOW_END,
+                                    queries=["#서울시"], client=client,
+                                    policy=XPolicy(page_size=100), workers=workers)
+            secs = time.perf_counter() - t
+            out[label] = {"workers": workers, "posts": run.read, "stored": run.stored,
+                          "quarantined": run.quarantined, "seconds": round(secs, 2),
+                          "posts_per_s": round(run.read / secs)}
     finally:
         server.terminate()
         server.wait(timeout=10)
-    out = {"posts": run.read, "stored": run.stored, "quarantined": run.quarantined,
-           "seconds": round(secs, 2), "posts_per_s": round(run.read / secs)}
-    print(f"\nX ingest from the fake API into the warehouse: {out['posts']:,} posts in "
-          f"{out['seconds']} s = {out['posts_per_s']:,} posts/s (target >= 5,000)")
+    print("\nX ingest from the fake API into the warehouse (target >= 5,000 posts/s):")
+    for label, r in out.items():
+        print(f"  {label:<11} ({r['workers']} worker processes) {r['posts']:,} posts in "
+              f"{r['seconds']} s = {r['posts_per_s']:,} posts/s "
+              f"(stored {r['stored']:,}, quarantined {r['quarantined']:,})")
     return out
 
 

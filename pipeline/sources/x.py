@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+import orjson
 import requests
 import tweepy
 
@@ -244,9 +245,12 @@ def _parse_page(result: object) -> tuple[dict | None, str | None, requests.Respo
     response = result if isinstance(result, requests.Response) else None
     if response is not None:
         try:
-            payload = response.json()
-        except ValueError as exc:  # requests.JSONDecodeError
-            return None, f"malformed JSON page ({exc})", response
+            payload = orjson.loads(response.content)  # ~4x faster than json; same values
+        except orjson.JSONDecodeError:
+            try:  # what orjson refuses but JSON allows (integers beyond 64 bits)
+                payload = response.json()
+            except ValueError as exc:  # requests.JSONDecodeError
+                return None, f"malformed JSON page ({exc})", response
     elif isinstance(result, dict):
         payload = result
     else:

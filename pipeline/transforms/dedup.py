@@ -34,6 +34,12 @@ def _shingles(text: str, k: int) -> np.ndarray:
     return np.fromiter((zlib.crc32(g.encode()) for g in grams), dtype=np.uint64, count=len(grams))
 
 
+def _mod_prime(x: np.ndarray) -> np.ndarray:
+    """x % (2**61 - 1) for uint64 x, without integer division (2**61 = 1 mod the prime)."""
+    y = (x & _PRIME) + (x >> np.uint64(61))
+    return np.where(y >= _PRIME, y - _PRIME, y)
+
+
 class _MinHasher:
     def __init__(self, params: DedupParams) -> None:
         rng = np.random.default_rng(params.seed)
@@ -50,6 +56,44 @@ class _MinHasher:
         return [int(mixed[i * rows : (i + 1) * rows].sum() % _PRIME) for i in range(self.params.bands)]
 
 
+    def bands_many(self, shingle_sets: list[np.ndarray], chunk: int = 8192) -> np.ndarray:
+        """`bands` of many shingle sets at once: (n, bands) uint64, equal value for value.
+
+        The same uint64 arithmetic (including its wrap-around) as `bands`, vectorised over
+        chunks of about `chunk` shingles (small enough to stay in cache): signatures are per-set
+        minima of one stacked product (`np.minimum.reduceat`).
+        """
+        n, nb = len(shingle_sets), self.params.bands
+        rows = self.params.num_perm // nb
+        out = np.zeros((n, nb), dtype=np.uint64)
+        start = 0
+        while start < n:
+            stop, size = start, 0
+            while stop < n and (size == 0 or size + len(shingle_sets[stop]) <= chunk):
+                size += len(shingle_sets[stop])
+                stop += 1
+            part = shingle_sets[start:stop]
+            flat = np.concatenate(part)
+            offsets = np.cumsum([0] + [len(x) for x in part[:-1]])
+            hashed = _mod_prime(np.multiply.outer(flat, self.a) + self.b)
+            sig = np.minimum.reduceat(hashed, offsets, axis=0)
+            mixed = _mod_prime(sig * self.mix)
+            out[start:stop] = _mod_prime(mixed.reshape(len(part), nb, rows).sum(axis=2))
+            start = stop
+        return out
+
+
+def band_keys(texts: list[str], params: DedupParams = DedupParams()) -> list[list[int] | None]:
+    """LSH band keys of each text (None for texts too short to compare), as `link_duplicates`
+    stores them; computed ahead (e.g. in a worker process) they are reused, not recomputed."""
+    long = [i for i, t in enumerate(texts) if len(t or "") >= params.min_chars]
+    bands = _MinHasher(params).bands_many([_shingles(texts[i], params.shingle) for i in long])
+    out: list[list[int] | None] = [None] * len(texts)
+    for i, row in zip(long, bands.tolist(), strict=True):
+        out[i] = row
+    return out
+
+
 def _jaccard(a: np.ndarray, b: np.ndarray) -> float:
     inter = np.intersect1d(a, b, assume_unique=True).size
     union = a.size + b.size - inter
@@ -62,12 +106,14 @@ def link_duplicates(
     """`posts` with `duplicate_of` / `duplicate_kind` (repost, exact, near) and `lsh_bands` filled.
 
     `previous`: already stored posts (post_id, created_at, text_norm, text_key, duplicate_of and,
-    when stored, lsh_bands) that new posts may duplicate. The original is always the earliest post
+    when stored, lsh_bands) that new posts may duplicate; `posts` may carry `lsh_bands` from
+    `band_keys` too. The original is always the earliest post
     of a group. Band keys of stored posts are reused, so old posts are not hashed again; shingles
     are computed only for the few candidates a band collision proposes.
     """
     out = posts.copy()
     none = [None] * len(out)
+    given = out["lsh_bands"] if "lsh_bands" in out.columns else pd.Series(none, index=out.index)
     out["duplicate_of"] = pd.Series(none, index=out.index, dtype=object)
     out["duplicate_kind"] = pd.Series(none, index=out.index, dtype=object)
     out["lsh_bands"] = pd.Series(none, index=out.index, dtype=object)
@@ -80,7 +126,7 @@ def link_duplicates(
         prev = prev.assign(lsh_bands=None)
     pool = pd.concat(
         [prev.assign(_new=False), out[["post_id", "created_at", "text_norm", "text_key"]]
-         .assign(duplicate_of=None, lsh_bands=None, _new=True)],
+         .assign(duplicate_of=None, lsh_bands=given.to_numpy(dtype=object), _new=True)],
         ignore_index=True,
     ).sort_values(["created_at", "post_id"], kind="stable")
 
@@ -98,6 +144,19 @@ def link_duplicates(
         if pid not in shingle_cache:
             shingle_cache[pid] = _shingles(texts[pid], params.shingle)
         return shingle_cache[pid]
+
+    # Band keys of every post that has none stored yet, in one vectorised pass.
+    need = [
+        (pid, text) for pid, text, stored in zip(pool["post_id"], pool["text_norm"],
+                                                 pool["lsh_bands"], strict=True)
+        if not (isinstance(stored, (list, tuple, np.ndarray)) and len(stored))
+        and len(text or "") >= params.min_chars
+    ]
+    for pid, text in need:
+        shingle_cache[pid] = _shingles(text, params.shingle)
+    computed = dict(zip((pid for pid, _ in need),
+                        hasher.bands_many([shingle_cache[pid] for pid, _ in need]).tolist(),
+                        strict=True))
 
     for post_id, text, key, dup, stored_bands, is_new in zip(
         pool["post_id"], pool["text_norm"], pool["text_key"], pool["duplicate_of"],
@@ -118,7 +177,7 @@ def link_duplicates(
         if isinstance(stored_bands, (list, tuple, np.ndarray)) and len(stored_bands):
             bands = [int(b) for b in stored_bands]
         elif long_enough:
-            bands = hasher.bands(shingles_of(post_id))
+            bands = computed[post_id]
         else:
             bands = []
         if is_new and original is None and bands:

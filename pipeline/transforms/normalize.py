@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import json
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import orjson
 import pandas as pd
 
 from pipeline.schema import INT_FIELDS, MAX_TEXT_CHARS, SEOUL_TZ, STRING_FIELDS
-from pipeline.transforms.pii import mask_obj, mask_pii
+from pipeline.transforms.pii import _plain_key, mask_obj, mask_pii
 
 SEOUL = ZoneInfo(SEOUL_TZ)
 
@@ -24,7 +25,7 @@ URL_RE = re.compile(r"https?://[^\s<>\"'）)]+")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _REPEAT_RE = re.compile(r"(.)\1{2,}")
 _SPACE_RE = re.compile(r"\s+")
-_KEY_DROP_RE = re.compile(r"https?://\S+|@\w+|[^0-9A-Za-z가-힣]")
+_KEY_DROP_RE = re.compile(r"https?://\S+|@\w+|[^0-9A-Za-z가-힣@]+|@")
 
 # Canonical fields that never hold free text; their values are validated, not masked.
 _PLAIN_FIELDS = frozenset({"id", "channel", "created_at", "lang", "reply_to", "repost_of",
@@ -36,6 +37,7 @@ POST_COLUMNS = (
     "quote_of", "url", "lang", "place", "hashtags", "mentions", "urls", "pii_masked", "text_key",
 )
 QUARANTINE_COLUMNS = ("source", "line_no", "payload", "reason")
+RAW_COLUMNS = ("post_id", "channel", "source", "payload")
 
 
 @dataclass(frozen=True)
@@ -48,8 +50,9 @@ class Record:
     error: str | None = None
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def author_hash(author: str, salt: str) -> str:
-    """Pseudonym of an author handle: salted SHA-256, 16 hex characters."""
+    """Pseudonym of an author handle: salted SHA-256, 16 hex characters (cached: authors repeat)."""
     handle = author.strip().lstrip("@").lower()
     return hashlib.sha256(f"{salt}\x1f{handle}".encode()).hexdigest()[:16]
 
@@ -76,12 +79,81 @@ def pseudonymise_obj(value: object, salt: str) -> object:
     return value
 
 
+_PLAIN_KEYS: dict[object, bool] = {}
+
+
+def _is_plain(key: object) -> bool:
+    """`pii._plain_key`, memoised for the few thousand key names payloads use."""
+    plain = _PLAIN_KEYS.get(key)
+    if plain is None:
+        plain = _plain_key(key)
+        if len(_PLAIN_KEYS) < 4096 and isinstance(key, str):
+            _PLAIN_KEYS[key] = plain
+    return plain
+
+
+_MASKED: dict[str, str] = {}  # string -> masked string; payload strings repeat (types, quotes)
+_MIN_PII_CHARS = 6  # the shortest text any PII pattern matches ("a@b.co")
+
+
+def _masked(text: str) -> str:
+    if len(text) < _MIN_PII_CHARS:
+        return text
+    out = _MASKED.get(text)
+    if out is None:
+        out = mask_pii(text)[0]
+        if len(_MASKED) >= 200_000:
+            _MASKED.clear()
+        _MASKED[text] = out
+    return out
+
+
+def scrub_payload(value: object, salt: str) -> object:
+    """A raw payload with author handles and account ids pseudonymised and personal data masked.
+
+    One walk doing what `mask_obj(pseudonymise_obj(value, salt))` does, except that a pseudonym
+    is never itself masked; identifier and time fields (`pii._plain_key`) keep their values.
+    """
+    if isinstance(value, str):
+        return _masked(value)
+    if isinstance(value, dict):
+        is_user = "username" in value or "screen_name" in value
+        out = {}
+        for k, v in value.items():
+            if isinstance(v, str):
+                if k in _AUTHOR_KEYS or (is_user and (k == "name" or k == "id")):
+                    out[k] = "h:" + author_hash(v, salt)
+                elif len(v) < _MIN_PII_CHARS or _is_plain(k):
+                    out[k] = v
+                else:
+                    out[k] = _masked(v)
+            elif isinstance(v, (dict, list)):
+                out[k] = pseudonymise_obj(v, salt) if _is_plain(k) else scrub_payload(v, salt)
+            elif (isinstance(v, int) and not isinstance(v, bool)
+                  and (k in _AUTHOR_KEYS or (is_user and k == "id"))):
+                out[k] = "h:" + author_hash(str(v), salt)
+            else:
+                out[k] = v
+        return out
+    if isinstance(value, list):
+        return [scrub_payload(v, salt) for v in value]
+    return value
+
+
+def dumps_payload(value: object) -> str:
+    """JSON text of a payload (orjson: UTF-8, NaN -> null, datetimes ISO 8601, numpy values)."""
+    return orjson.dumps(value, default=str,
+                        option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY).decode()
+
+
 def text_for_analysis(text: str) -> str:
     """NFC, controls removed, repeated characters squashed (ㅋㅋㅋㅋ -> ㅋㅋ), spaces collapsed."""
-    text = unicodedata.normalize("NFC", text)
-    text = _CONTROL_RE.sub(" ", text)
-    text = _REPEAT_RE.sub(r"\1\1", text)
-    return _SPACE_RE.sub(" ", text).strip()
+    return _squash(_CONTROL_RE.sub(" ", unicodedata.normalize("NFC", text)))
+
+
+def _squash(text: str) -> str:
+    """`text_for_analysis` of a text that is NFC and free of control characters already."""
+    return " ".join(_REPEAT_RE.sub(r"\1\1", text).split())
 
 
 def text_key(text_norm: str) -> str:
@@ -136,7 +208,7 @@ def _as_int(value: object) -> int | None:
 
 def _masked_payload(data: object) -> str:
     masked, _ = mask_obj(data)
-    return json.dumps(masked, ensure_ascii=False, default=str)
+    return dumps_payload(masked)
 
 
 def posts_clean(
@@ -208,7 +280,7 @@ def posts_clean(
             continue
 
         masked, n_pii = mask_pii(text)
-        norm = text_for_analysis(masked)
+        norm = _squash(masked)  # masking keeps NFC and adds no control characters
         sid = fields["id"]
         author = fields.get("author")
 
@@ -239,21 +311,22 @@ def posts_clean(
         for f in INT_FIELDS:
             row[f] = _as_int(d.get(f))
         rows.append(row)
-        payload = {k: v for k, v in d.items() if k not in ("text", "author")}
         # the handle is personal data: the raw copy keeps its hash; the text is masked already
+        plain = {k: v for k, v in d.items() if k in _PLAIN_FIELDS}
+        rest = scrub_payload({k: v for k, v in d.items()
+                              if k not in _PLAIN_FIELDS and k not in ("text", "author")}, salt)
+        payload = {**plain, **rest, "text": masked}
         if author:
             payload["author_hash"] = row["author_hash"]
-        masked_fields, _ = mask_obj(pseudonymise_obj(
-            {k: v for k, v in payload.items() if k not in _PLAIN_FIELDS}, salt))
-        payload = {**payload, **masked_fields, "text": masked}
         raws.append({"post_id": row["post_id"], "channel": channel, "source": source,
-                     "payload": json.dumps(payload, ensure_ascii=False, default=str)})
+                     "payload": dumps_payload(payload)})
 
-    posts = pd.DataFrame(rows, columns=list(POST_COLUMNS))
+    # built column by column: cheaper than pandas' list-of-dicts path for wide batches
+    posts = pd.DataFrame({c: [r[c] for r in rows] for c in POST_COLUMNS}, columns=list(POST_COLUMNS))
     if not posts.empty:
         posts["created_at"] = pd.to_datetime(posts["created_at"], utc=True)
         for f in INT_FIELDS:
             posts[f] = posts[f].astype("Int64")
-    raw = pd.DataFrame(raws, columns=["post_id", "channel", "source", "payload"])
+    raw = pd.DataFrame({c: [r[c] for r in raws] for c in RAW_COLUMNS}, columns=list(RAW_COLUMNS))
     quarantine = pd.DataFrame(bad, columns=list(QUARANTINE_COLUMNS))
     return posts, raw, quarantine

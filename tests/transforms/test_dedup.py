@@ -44,3 +44,28 @@ def test_empty_and_short() -> None:
     assert link_duplicates(frame([])).empty
     out = link_duplicates(frame(["ㅋㅋ", "ㅋㅋ"]))
     assert list(out["duplicate_kind"]) == [None, "exact"]
+
+
+def test_band_keys_computed_ahead_equal_those_link_duplicates_computes() -> None:
+    from pipeline.transforms.dedup import DedupParams, _MinHasher, _shingles, band_keys
+
+    texts = ["지하철 9호선 또 지연이네요 출근길 지옥", "짧은글", "", "강남구 따릉이 대여소 좀 늘려주세요 ㅠㅠ",
+             "a" * 5000, "😀" * 40]
+    params = DedupParams()
+    expected = [_MinHasher(params).bands(_shingles(t, params.shingle))
+                if len(t) >= params.min_chars else None for t in texts]
+    assert band_keys(texts) == expected
+    assert _MinHasher(params).bands_many([_shingles(t, 3) for t in texts if t], chunk=7).tolist() \
+        == [_MinHasher(params).bands(_shingles(t, 3)) for t in texts if t]
+
+
+def test_given_band_keys_give_the_same_links() -> None:
+    from pipeline.transforms.dedup import band_keys
+
+    posts = frame(["서울시 청년월세 지원 신청했는데 언제 결과 나오나요",
+                   "서울시 청년월세 지원 신청했는데 언제 결과 나오나요??",
+                   "완전히 다른 이야기입니다 한강공원 야경"])
+    plain = link_duplicates(posts)
+    ahead = link_duplicates(posts.assign(lsh_bands=band_keys(posts["text_norm"].tolist())))
+    pd.testing.assert_frame_equal(plain, ahead, check_like=True)
+    assert plain["duplicate_of"].tolist()[1] == "x:0"

@@ -83,3 +83,32 @@ def test_raw_payload_keeps_no_author_handle() -> None:
     text = payloads.iloc[0]["payload"]
     assert "kim_citizen" not in text and "김시민" not in text and "4242" not in text
     assert "Seoul, KR" in text  # places are not personal data
+
+
+def test_scrub_payload_is_pseudonymise_then_mask_in_one_walk() -> None:
+    from pipeline.transforms.normalize import author_hash, pseudonymise_obj, scrub_payload
+    from pipeline.transforms.pii import mask_obj
+
+    payload = {
+        "url": "https://x.com/kim_049/status/1896712184906403359",
+        "raw": {
+            "tweet": {"id": "1896712184906403359", "author_id": "1400000000000388031",
+                      "text": "문의 010-2222-3333 #서울시", "created_at": "2025-03-03T10:00:00Z",
+                      "entities": {"hashtags": [{"start": 0, "end": 3, "tag": "서울시"}]},
+                      "public_metrics": {"like_count": 3, "impression_count": 43227}},
+            "includes": {"users": [{"id": 1400000000000388031, "username": "kim_049",
+                                    "name": "김서울", "description": "메일 kim@seoul.go.kr"}],
+                         "places": [{"id": "abc", "full_name": "서울 마포구"}]},
+        },
+        "flag": True, "score": 1.5, "none": None,
+    }
+    assert scrub_payload(payload, "s") == mask_obj(pseudonymise_obj(payload, "s"))[0]
+    scrubbed = scrub_payload(payload, "s")
+    user = scrubbed["raw"]["includes"]["users"][0]
+    assert user["username"] == "h:" + author_hash("kim_049", "s")
+    assert user["description"] == "메일 [이메일]"
+    assert scrubbed["raw"]["tweet"]["text"] == "문의 [전화번호] #서울시"
+    # a pseudonym is never itself masked, even when its 16 hex characters are all digits
+    digits_only = next(f"h{i}" for i in range(10**6) if author_hash(f"h{i}", "s").isdigit())
+    again = scrub_payload({"user": {"username": digits_only, "name": "x"}}, "s")
+    assert again["user"]["username"] == "h:" + author_hash(digits_only, "s")

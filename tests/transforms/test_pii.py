@@ -44,3 +44,36 @@ def test_identifier_fields_are_not_scanned_but_free_text_is() -> None:
     masked, n = mask_obj(raw)
     assert masked["id"] == raw["id"] and masked["author_id"] == raw["author_id"]
     assert masked["user"]["description"] == "문의 [전화번호]" and n == 1
+
+
+def _pii_like_texts(n: int, seed: int = 3) -> list[str]:
+    """Texts built from fragments near the patterns' edges: digit runs of every length, every
+    separator, ids, handles with digits, URLs, e-mail look-alikes, full-width digits."""
+    import random
+
+    rnd = random.Random(seed)
+    digits = "0123456789"
+    pieces = ["010", "02", "031", "1234", "5678", "900101", "1234567", "110", "+82", "@", "a@b.co",
+              "kim_049", "@seoul", "x.com/status/1896712184906403359", "https://t.co/AbCdEf9999",
+              "０１０", "-", " ", ".", ")", "–", "민원", "번호", "\n"]
+
+    def piece() -> str:
+        if rnd.random() < 0.4:
+            return "".join(rnd.choice(digits) for _ in range(rnd.randint(1, 20)))
+        return rnd.choice(pieces)
+
+    return ["".join(piece() for _ in range(rnd.randint(1, 9))) for _ in range(n)]
+
+
+def test_quick_reject_never_skips_personal_data(monkeypatch) -> None:
+    """The cheap pre-scan is only a shortcut: with it, masking gives what the five full scans give."""
+    import re
+
+    from pipeline.transforms import pii
+
+    texts = _pii_like_texts(30_000)
+    fast = [mask_pii(t) for t in texts]
+    monkeypatch.setattr(pii, "_MAYBE", re.compile(""))  # every text takes the full scans
+    full = [mask_pii(t) for t in texts]
+    assert fast == full
+    assert sum(n for _, n in full) > 1000  # the sample does contain personal data
