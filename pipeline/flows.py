@@ -130,6 +130,28 @@ def prepare_records(
     return PreparedBatch(len(records), posts, raw, bad, int(repeated.sum()))
 
 
+def _prepare_packed(packed: bytes, **kwargs) -> PreparedBatch:
+    """`prepare_records` of records sent to a worker as JSON (`_pack_records`)."""
+    import orjson
+
+    return prepare_records([Record(*r) for r in orjson.loads(packed)], **kwargs)
+
+
+def _pack_records(records: list[Record]) -> bytes | None:
+    """Records as compact JSON for a worker (several times cheaper than pickling nested dicts),
+    or None when a value has no JSON form (65-bit integers, lone surrogates, non-string keys...).
+    NaN becomes null, which `posts_clean` treats as missing either way."""
+    import orjson
+
+    def refuse(value: object) -> object:
+        raise TypeError(type(value).__name__)
+
+    try:
+        return orjson.dumps([(r.line_no, r.data, r.raw, r.error) for r in records], default=refuse)
+    except TypeError:
+        return None
+
+
 def store_prepared(
     con: duckdb.DuckDBPyConnection,
     batch: PreparedBatch,
@@ -642,6 +664,8 @@ def ingest_x(
                     if pool is None:
                         future: Future = Future()
                         future.set_result(prepare_records(records, **kwargs))
+                    elif (packed := _pack_records(records)) is not None:
+                        future = pool.submit(_prepare_packed, packed, **kwargs)
                     else:
                         future = pool.submit(prepare_records, records, **kwargs)
                     _p.append((future, _b["cursor"]))

@@ -92,20 +92,25 @@ def _is_plain(key: object) -> bool:
     return plain
 
 
-_MASKED: dict[str, str] = {}  # string -> masked string; payload strings repeat (types, quotes)
+_MASKED: dict[str, tuple[str, int]] = {}  # text -> mask_pii(text); texts repeat (reposts, quotes)
 _MIN_PII_CHARS = 6  # the shortest text any PII pattern matches ("a@b.co")
 
 
-def _masked(text: str) -> str:
+def _mask_memo(text: str) -> tuple[str, int]:
+    """`mask_pii`, remembered for the last few ten-thousand distinct texts."""
     if len(text) < _MIN_PII_CHARS:
-        return text
+        return text, 0
     out = _MASKED.get(text)
     if out is None:
-        out = mask_pii(text)[0]
-        if len(_MASKED) >= 200_000:
+        out = mask_pii(text)
+        if len(_MASKED) >= 50_000:
             _MASKED.clear()
         _MASKED[text] = out
     return out
+
+
+def _masked(text: str) -> str:
+    return _mask_memo(text)[0]
 
 
 def scrub_payload(value: object, salt: str) -> object:
@@ -279,7 +284,7 @@ def posts_clean(
             reject(rec, f"created_at outside the run window ({created.isoformat()})", d)
             continue
 
-        masked, n_pii = mask_pii(text)
+        masked, n_pii = _mask_memo(text)
         norm = _squash(masked)  # masking keeps NFC and adds no control characters
         sid = fields["id"]
         author = fields.get("author")
