@@ -22,10 +22,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from pipeline.schema import PETITION_CATEGORY_TO_AREA, POLICY_AREAS
+
+if TYPE_CHECKING:
+    from pipeline.nlp.policy import PolicyAreaModel
 
 log = logging.getLogger(__name__)
 
@@ -214,7 +218,9 @@ def _view_tokens(tokenizer, texts: Sequence[str], units: Sequence[list[str]]) ->
 
     whole = [i for i, us in enumerate(units) if not us]
     distinct = list(dict.fromkeys(u for us in units for u in us))
-    unit_tokens = dict(zip(distinct, (t.morphs for t in _analyze(tokenizer, distinct)), strict=True))
+    unit_tokens = dict(
+        zip(distinct, (t.morphs for t in _analyze(tokenizer, distinct)), strict=True)
+    )
     out: list = [None] * len(texts)
     for i, t in zip(whole, _analyze(tokenizer, [texts[i] for i in whole]), strict=True):
         out[i] = t
@@ -336,6 +342,100 @@ def class_prior_bias(
     return np.log(counts / counts.sum() * len(classes)).astype(np.float32)
 
 
+def fit_policy_model(
+    train: Sequence[Petition],
+    tokenizer,
+    *,
+    test_from: str,
+    version: str = "unversioned",
+    seed: int = 13,
+    n_crops: int = N_CROPS,
+    whole: bool = WHOLE,
+    kind_weights: tuple[float, float, float, float] = KIND_WEIGHTS,
+    recent_days: int = 120,
+    recent_weight: float = RECENT_WEIGHT,
+    prior_days: int = 60,
+    prior_strength: float = PRIOR_STRENGTH,
+    other_bias: float = OTHER_BIAS,
+    params: dict | None = None,
+) -> tuple[PolicyAreaModel, dict]:
+    """A `PolicyAreaModel` fitted on the views of `train` (petitions begun before `test_from`).
+
+    Returns (model, details) with the views' texts and kinds, the recency cutoff and the intercept
+    shift applied (knobs as in `train_policy`).
+    """
+    from pipeline.nlp.policy import PolicyAreaModel
+
+    start = time.perf_counter()
+    texts, units, labels, owner, kind = training_views(
+        train, seed=seed, n_crops=n_crops, whole=whole
+    )
+    cutoff = (date.fromisoformat(test_from) - timedelta(days=recent_days)).isoformat()
+    weights = np.array(
+        [
+            (recent_weight if train[i].begin >= cutoff else 1.0) * kind_weights[k]
+            for i, k in zip(owner, kind, strict=True)
+        ]
+    )
+    tokens = _view_tokens(tokenizer, texts, units)
+    log.info(
+        "policy: %d views of %d petitions tokenised in %.0fs",
+        len(texts),
+        len(train),
+        time.perf_counter() - start,
+    )
+    model = PolicyAreaModel(**{"random_state": seed, **(params or {})})
+    model.set_params(version=version)
+    model.fit(texts, tokens, labels, sample_weight=weights)
+    bias = prior_strength * class_prior_bias(train, model.classes_, test_from, prior_days)
+    if "other" in model.classes_:
+        bias[list(model.classes_).index("other")] += other_bias
+    model.intercept_ = (model.intercept_ + bias).astype(np.float32)
+    return model, {"texts": texts, "kind": kind, "cutoff": cutoff, "bias": bias}
+
+
+def validate_policy(
+    corpora: Path,
+    *,
+    tokenizer=None,
+    valid_from: str = VALID_FROM,
+    valid_to: str = TEST_FROM,
+    sample: int | None = None,
+    seed: int = 13,
+    **knobs,
+) -> dict:
+    """Validation figures: a model trained on petitions begun before `valid_from`, scored on those
+    begun in [`valid_from`, `valid_to`) cut like posts. The test months are never read.
+
+    `knobs` are those of `fit_policy_model` (n_crops, recent_weight, params, ...); `sample` keeps a
+    seeded subset of training petitions (for tests). Returns `_metrics` plus the months used.
+    """
+    from pipeline.nlp.tokenizer import get_tokenizer
+
+    tokenizer = tokenizer or get_tokenizer()
+    items = [p for p in petitions(corpora) if p.begin < valid_to]
+    train, valid = time_split(items, valid_from)
+    if sample is not None and sample < len(train):
+        train = sorted(random.Random(seed).sample(train, sample), key=lambda p: (p.begin, p.idx))
+    if not train or not valid:
+        raise ValueError(
+            f"{corpora}: no petitions before {valid_from} or in [{valid_from}, {valid_to})"
+        )
+    model, _ = fit_policy_model(
+        train, tokenizer, test_from=valid_from, version="validation", seed=seed, **knobs
+    )
+    texts = [post_cut(p.title, p.content) for p in valid]
+    areas, _, _ = model.predict(texts, _analyze(tokenizer, texts))
+    out = _metrics([p.area for p in valid], areas)
+    out.update(
+        {
+            "train_months": sorted({p.begin[:7] for p in train}),
+            "valid_months": sorted({p.begin[:7] for p in valid}),
+        }
+    )
+    return out
+
+
 def train_policy(
     corpora: Path,
     out_dir: Path,
@@ -365,7 +465,6 @@ def train_policy(
     `sample` keeps a seeded random subset of that many training petitions (for tests). Returns the
     meta dict written to `meta.json` (version, data, parameters, `metrics` = test metrics).
     """
-    from pipeline.nlp.policy import PolicyAreaModel
     from pipeline.nlp.tokenizer import get_tokenizer
 
     tokenizer = tokenizer or get_tokenizer()
@@ -380,30 +479,23 @@ def train_policy(
     if not train:
         raise ValueError(f"{corpora}: no petitions begun before {test_from}")
     start = time.perf_counter()
-    texts, units, labels, owner, kind = training_views(
-        train, seed=seed, n_crops=n_crops, whole=whole
+    model, fitted = fit_policy_model(
+        train,
+        tokenizer,
+        test_from=test_from,
+        version=out_dir.name,
+        seed=seed,
+        n_crops=n_crops,
+        whole=whole,
+        kind_weights=kind_weights,
+        recent_days=recent_days,
+        recent_weight=recent_weight,
+        prior_days=prior_days,
+        prior_strength=prior_strength,
+        other_bias=other_bias,
+        params=params,
     )
-    cutoff = (date.fromisoformat(test_from) - timedelta(days=recent_days)).isoformat()
-    weights = np.array(
-        [
-            (recent_weight if train[i].begin >= cutoff else 1.0) * kind_weights[k]
-            for i, k in zip(owner, kind, strict=True)
-        ]
-    )
-    tokens = _view_tokens(tokenizer, texts, units)
-    log.info(
-        "policy: %d views of %d petitions tokenised in %.0fs",
-        len(texts),
-        len(train),
-        time.perf_counter() - start,
-    )
-    model = PolicyAreaModel(**{"random_state": seed, **(params or {})})
-    model.set_params(version=out_dir.name)
-    model.fit(texts, tokens, labels, sample_weight=weights)
-    bias = prior_strength * class_prior_bias(train, model.classes_, test_from, prior_days)
-    if "other" in model.classes_:
-        bias[list(model.classes_).index("other")] += other_bias
-    model.intercept_ = (model.intercept_ + bias).astype(np.float32)
+    texts, kind, cutoff, bias = (fitted[k] for k in ("texts", "kind", "cutoff", "bias"))
     fit_seconds = time.perf_counter() - start
     meta = {
         "trained_on": {
@@ -462,14 +554,28 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description="Train the policy-area classifier.")
     parser.add_argument("--corpora", type=Path, default=Path("../shared/data"))
-    parser.add_argument("--out", type=Path, required=True, help="models/policy/<version>")
+    parser.add_argument("--out", type=Path, help="models/policy/<version> (or models/policy)")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--sample", type=int, default=None)
     parser.add_argument(
         "--set-default", action="store_true", help="write the version name into <out>/../DEFAULT"
     )
+    parser.add_argument(
+        "--validate",
+        action="store_true",
+        help=f"print validation figures ({VALID_FROM[:7]}, trained on earlier months); saves nothing",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if args.validate:
+        res = validate_policy(args.corpora, seed=args.seed, sample=args.sample)
+        print(
+            f"policy validation {', '.join(res['valid_months'])}: accuracy {res['accuracy']} "
+            f"macro-F1 {res['macro_f1']} on {res['n']} petitions"
+        )
+        return 0
+    if args.out is None:
+        parser.error("--out is required unless --validate")
     meta = train_policy(args.corpora, args.out, seed=args.seed, sample=args.sample)
     test = meta.get("test", {})
     print(

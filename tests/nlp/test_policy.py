@@ -201,3 +201,36 @@ def test_post_cut_is_title_and_first_sentences():
     cut = post_cut("제목입니다", "첫 문장입니다. 둘째 문장입니다. " + "긴 문장 " * 100)
     assert cut == "제목입니다 첫 문장입니다. 둘째 문장입니다."
     assert all(len(post_cut(p.title, p.content)) <= 280 for p in items[:500])
+
+
+@needs_corpora
+def test_every_petition_category_maps_to_an_area():
+    """`petitions()` drops rows whose category is unmapped: none of the corpora's may be lost."""
+    import gzip
+    import json
+
+    from pipeline.schema import PETITION_CATEGORY_TO_AREA
+
+    categories = set()
+    for path in sorted((CORPORA / "petitions_lovit").glob("petitions_*")):
+        with path.open(encoding="utf-8") as fh:
+            categories |= {json.loads(line).get("category") for line in fh if line.strip()}
+    korkeep = CORPORA / "petitions_2020_korkeep" / "petitions_2020.jsonl.gz"
+    if korkeep.exists():
+        with gzip.open(korkeep, "rt", encoding="utf-8") as fh:
+            categories |= {json.loads(line).get("category") for line in fh if line.strip()}
+    assert len(categories) == 17
+    assert categories <= set(PETITION_CATEGORY_TO_AREA)
+    assert set(PETITION_CATEGORY_TO_AREA.values()) == set(POLICY_AREAS)
+
+
+@needs_corpora
+def test_validation_uses_only_months_before_the_test(tokenizer):
+    from pipeline.nlp.policy_train import TEST_FROM, VALID_FROM, validate_policy
+
+    res = validate_policy(CORPORA, tokenizer=tokenizer, sample=150)
+    assert res["valid_months"] == [VALID_FROM[:7]]
+    assert max(res["train_months"]) < VALID_FROM[:7]
+    assert all(m < TEST_FROM[:7] for m in res["valid_months"] + res["train_months"])
+    assert res["n"] > 100 and 0.0 <= res["accuracy"] <= 1.0
+    assert sum(map(sum, res["confusion"])) == res["n"]
