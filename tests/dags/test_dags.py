@@ -91,3 +91,48 @@ def test_daily_dag_runs_end_to_end(airflow_env: dict[str, str]) -> None:
     assert [str(d) for (d,) in days] == [day]  # the run's data interval, and only it
     assert posts > 1000 and nlp == posts and daily > 0
     assert (Path(airflow_env["MINSIM_DATA_DIR"]) / "reports" / day / "briefing.html").is_file()
+
+
+def test_daily_dag_collects_x_completely_through_server_errors(
+    airflow_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The daily DAG's ingest task with MINSIM_SOURCES=x, against the fake X API v2 server on
+    127.0.0.1 answering 500/502/503 on some pages: the day's window is stored exactly once."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    import duckdb
+
+    from tests.sources.conftest import TEST_TOKEN
+    from tests.sources.fake_x_server import FakeXServer
+
+    seoul = ZoneInfo("Asia/Seoul")
+    since = datetime(2026, 3, 3, tzinfo=seoul)  # the data interval of logical date 2026-03-04
+    until = since + timedelta(days=1)
+    # posts from 6 hours before the day to 6 hours after: the run must take exactly its day
+    with FakeXServer(n=2400, start=since - timedelta(hours=6), end=until + timedelta(hours=6),
+                     token=TEST_TOKEN, slow_s=0.8) as server:
+        server.set_scenario("server_errors")
+        env = dict(airflow_env, MINSIM_SOURCES="x", MINSIM_X_API_BASE=server.url,
+                   MINSIM_X_BEARER_TOKEN=TEST_TOKEN, MINSIM_X_QUERIES="#서울시",
+                   MINSIM_WAREHOUSE=str(tmp_path / "x.duckdb"), MINSIM_DATA_DIR=str(tmp_path / "d"))
+        out = run_py(
+            "import pendulum\n"
+            "from airflow.models import DagBag\n"
+            f"bag = DagBag(dag_folder={str(DAGS)!r})\n"
+            "run = bag.get_dag('minsim_daily').test("
+            "logical_date=pendulum.datetime(2026, 3, 4, tz='Asia/Seoul'))\n"
+            "print('STATE', run.state)\n",
+            env)
+        expected = server.expected_ids(since=since, until=until)
+        faults = server.hits["p2"] + server.hits["p4"]
+    assert "STATE success" in out.stdout, (out.stdout[-3000:], out.stderr[-5000:])
+    con = duckdb.connect(env["MINSIM_WAREHOUSE"], read_only=True)
+    try:
+        ids = [r[0] for r in con.execute("SELECT source_id FROM posts WHERE channel = 'x'").fetchall()]
+        runs = con.execute("SELECT status FROM pipeline_runs WHERE source = 'x:#서울시'").fetchall()
+    finally:
+        con.close()
+    assert len(expected) > 500 and faults == 4  # every injected error was met
+    assert len(ids) == len(set(ids)) and set(ids) == expected
+    assert runs == [("complete",)]
