@@ -93,6 +93,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", type=Path, default=settings.models_dir / "sentiment")
     ap.add_argument("--corpora", type=Path, default=settings.corpora)
     ap.add_argument("--nsmc-limit", type=int, default=None, help="subsample the NSMC test")
+    ap.add_argument(
+        "--write-runtime",
+        action="store_true",
+        help="store the runtime figures in the model's meta.json and regenerate its MODEL_CARD.md",
+    )
     args = ap.parse_args(argv)
 
     from pipeline.nlp.sentiment import ModelLoadError, load_sentiment_model
@@ -159,7 +164,26 @@ def main(argv: list[str] | None = None) -> int:
     for a, b, note in rows:
         print(f"{a:<{w}}  {b:<28} {note}")
     print(json.dumps({"sentiment": metrics}, ensure_ascii=False))
+    if args.write_runtime:
+        write_runtime(args.model, metrics["runtime"])
     return 0
+
+
+def write_runtime(model_path: Path, runtime: dict) -> None:
+    """Add the measured runtime figures to the version's meta.json and regenerate its card."""
+    from pipeline.nlp.sentiment import META_FILE, resolve_version_dir
+    from pipeline.nlp.sentiment_train import model_card
+
+    vdir = resolve_version_dir(model_path)
+    meta = json.loads((vdir / META_FILE).read_text("utf-8"))
+    meta.setdefault("metrics", {})["runtime"] = {
+        **runtime,
+        "measured_by": "scripts/eval_sentiment.py --write-runtime (one core, OMP/BLAS threads 1, "
+        "batch of 20,000 posts given tokens; the machine was shared, figures vary with load)",
+    }
+    (vdir / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    (vdir / "MODEL_CARD.md").write_text(model_card(meta), "utf-8")
+    print(f"runtime figures written to {vdir / META_FILE} and MODEL_CARD.md")
 
 
 if __name__ == "__main__":

@@ -5,9 +5,10 @@ Data design (details and licenses in the model card):
 * NSMC protocol — the Naver review crawl (CC0): ratings 1–4 negative, 9–10 positive, reviews under
   140 characters; split by movie (crc32(movie_id) % 20: 0–1 test, 2 validation, rest train).
 * KOTE val (MIT): 44 emotions mapped to polarity; split by comment id (crc32 % 5 == 0 is test).
-* Civic register: newspaper tweets (MIT) as `neutral`; sarcasm tweets labelled sarcastic (MIT) as
-  `negative`; hand-written civic templates (this repository, Apache-2.0) for requests/reports
-  (neutral), complaints (negative) and thanks/praise (positive) about Seoul services.
+* Civic register: newspaper tweets (MIT) and the non-sarcastic tweets of the sarcasm corpus (MIT)
+  as `neutral`; hand-written civic templates and posts (this repository, Apache-2.0) for
+  requests/reports/small talk (neutral), complaints/sarcasm/grief (negative) and thanks/praise
+  (positive).
 * Analyst feedback (text, sentiment) with a high weight.
 
 Items of the hand-labelled civic test set (`eval/civic_sentiment.jsonl`) are excluded by key.
@@ -29,6 +30,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -488,6 +490,27 @@ def civic_templates(seed: int, per_template: int = 30, extended: bool = True) ->
     return pd.DataFrame(recs, columns=["text", "label"]).drop_duplicates("text")
 
 
+# Hand-written civic posts (2026.11.3): one `label<TAB>text` per line in
+# pipeline/nlp/data/sentiment_civic.txt, written for this repository from the taxonomy's definition
+# (complaints, sarcasm, grief, quoted criticism; requests, questions, notices, headlines, small
+# talk; thanks, praise, congratulations, encouragement) — never copied from a corpus.
+HANDWRITTEN_FILE = "data/sentiment_civic.txt"
+
+
+def civic_handwritten() -> pd.DataFrame:
+    """The hand-written civic posts shipped with the package: columns text, label."""
+    raw = resources.files("pipeline.nlp").joinpath(HANDWRITTEN_FILE).read_text("utf-8")
+    recs = []
+    for n, line in enumerate(raw.splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        label, sep, text = line.partition("\t")
+        if not sep or label not in LABELS or not text.strip():
+            raise ValueError(f"{HANDWRITTEN_FILE}:{n}: expected `label<TAB>text`, got {line!r}")
+        recs.append((text.strip(), label))
+    return pd.DataFrame(recs, columns=["text", "label"]).drop_duplicates("text")
+
+
 # Second template set (2026-11.2), written from the taxonomy's definition and the error *types*
 # named in the 11.1 model card (requests called negative, editorial headlines and quoted
 # criticism called neutral, too few positives) — not from civic test or dev items.
@@ -607,6 +630,14 @@ _EDITORIAL_CUES = re.compile(
 )
 
 
+# Affect markers: a non-sarcastic tweet with one is not used as `neutral` training text (small talk
+# with ㅠㅠ, ㅋㅋ, "!" or a feeling word often has an attitude).
+_AFFECT_CUES = re.compile(
+    r"[ㅠㅜㅋㅎ]{2}|ㅡㅡ|ㅉ|\^\^|!|;|♡|♥|좋|싫|짜증|최고|최악|사랑|감사|고마|고맙|미안|슬프|슬퍼|"
+    r"행복|화나|화가|빡치|짱|대박|헐|지옥|힘들|귀엽|멋지|멋있|재밌|재미있|기쁘|우울|외로|피곤|졸려"
+)
+
+
 def moon_weak_labels(df: pd.DataFrame) -> pd.DataFrame:
     """Cue-word weak labels for a politician's tweets: thanks/praise → positive,
     criticism/grief → negative, announcements without cues → neutral; both cues → dropped."""
@@ -632,7 +663,7 @@ def _not_held(source: str, keys: pd.Series, held: set[tuple[str, str]]) -> np.nd
 class SentimentTrainConfig:
     """Knobs of the shipped model; weights are per row (polarity head / subjectivity head)."""
 
-    n_bits: int = 21
+    n_bits: int = 22
     char_ngram: tuple[int, int] = (1, 5)
     alpha_polarity: float = 5e-7
     alpha_subjectivity: float = 3e-6
@@ -642,16 +673,19 @@ class SentimentTrainConfig:
     nsmc_subjectivity_rows: int = 20_000  # reviews (weight 1) in the subjectivity head
     kote_weight: float = 3.0
     news_weight: float = 2.0
-    sarcasm_weight: float = 0.5
-    sarcasm_neutral_weight: float = 0.0
+    sarcasm_weight: float = 0.0  # sarcastic tweets as negative: off (see the model card)
+    sarcasm_neutral_weight: float = 1.0  # the corpus's non-sarcastic tweets as neutral
+    sarcasm_neutral_drop_affect: bool = True  # ... except those with affect markers
     moon_weight: float = 3.0
     template_weight: float = 1.5
+    handwritten_weight: float = 1.5
+    polarity_mix: float = 0.5  # share of the NB-weighted polarity head (rest: plain head)
     feedback_weight: float = 5.0
     news_drop_editorial: bool = True
     templates_extended: bool = True
-    tune_class_bias: bool = False  # see the model card: dev-tuned biases not adopted
+    tune_class_bias: bool = True  # on the 254-item DEV set; adopted only by the bootstrap rule
     sources: tuple[str, ...] = field(
-        default=("nsmc", "kote", "news", "moon", "templates")  # sarcasm: see the model card
+        default=("nsmc", "kote", "news", "moon", "templates", "handwritten", "sarcasm")
     )
 
 
@@ -716,7 +750,10 @@ def training_rows(
         if config.sarcasm_neutral_weight > 0:
             # the corpus's non-sarcastic tweets as (noisy) neutral for the subjectivity head, so
             # its tweet format (spaced punctuation, @user, URL) is not learned as "negative"
-            plain = capped(s[~s["sarcasm"].to_numpy()])
+            plain = s[~s["sarcasm"].to_numpy()]
+            if config.sarcasm_neutral_drop_affect:
+                plain = plain[~plain["text"].str.contains(_AFFECT_CUES)]
+            plain = capped(plain)
             parts.append(
                 plain[["text"]].assign(
                     label="neutral",
@@ -725,15 +762,16 @@ def training_rows(
                     w_subj=config.sarcasm_neutral_weight,
                 )
             )
-        s = capped(s[s["sarcasm"].to_numpy()])
-        parts.append(
-            s[["text"]].assign(
-                label="negative",
-                source="sarcasm",
-                w_pol=config.sarcasm_weight,
-                w_subj=config.sarcasm_weight,
+        if config.sarcasm_weight > 0:
+            s = capped(s[s["sarcasm"].to_numpy()])
+            parts.append(
+                s[["text"]].assign(
+                    label="negative",
+                    source="sarcasm",
+                    w_pol=config.sarcasm_weight,
+                    w_subj=config.sarcasm_weight,
+                )
             )
-        )
     if "moon" in config.sources:
         m = moon_tweets(corpora)
         m = m[_not_held(MOON_FILE, m["key"], held)]
@@ -748,6 +786,15 @@ def training_rows(
         parts.append(
             t.assign(
                 source="templates", w_pol=config.template_weight, w_subj=config.template_weight
+            )
+        )
+    if "handwritten" in config.sources:
+        h = capped(civic_handwritten())
+        parts.append(
+            h.assign(
+                source="handwritten",
+                w_pol=config.handwritten_weight,
+                w_subj=config.handwritten_weight,
             )
         )
     if feedback is not None and len(feedback):
@@ -821,6 +868,7 @@ def fit_sentiment_model(
         nb_alpha=config.nb_alpha,
         epochs=config.epochs,
         random_state=seed,
+        polarity_mix=config.polarity_mix,
     )
     return model.fit(
         rows["text"].tolist(),
@@ -921,8 +969,9 @@ LICENSES = {
     "kote": "MIT (searle-j/KOTE) — training (80%) and 3-class test (20%)",
     "korean_newspapers_twitter": "MIT (scdenney/nlp_corpora) — neutral training text; civic test items",
     "moon_twitter": "MIT (scdenney/nlp_corpora; Kaggle origin states none) — cue-word weak labels",
-    "korean_sarcasm": "MIT (SpellOnYou/korean-sarcasm) — not trained on since 2026.11.2; civic test/dev items",
-    "civic templates": "Apache-2.0 (this repository, hand-written)",
+    "korean_sarcasm": "MIT (SpellOnYou/korean-sarcasm) — non-sarcastic tweets as neutral (since 2026.11.3); civic test/dev items",
+    "civic templates": "Apache-2.0 (this repository, hand-written) — training",
+    "handwritten civic posts": "Apache-2.0 (this repository, pipeline/nlp/data/sentiment_civic.txt) — training",
     "korean_hate_speech": "CC BY-SA 4.0 — civic TEST and DEV items only (references, no text copied)",
     "petitions": "no license stated — civic TEST and DEV items only (references, no text copied)",
     "knu_sentilex": "no license — not used",
@@ -1032,19 +1081,19 @@ Labels a post `negative` / `neutral` / `positive` by the attitude its author exp
 topic; `policy_taxonomy.md`), with `sentiment_score` = P(positive) − P(negative) in [-1, 1].
 
 ## Model
-- Features: character 1–5-grams of the lower-cased, whitespace-normalised text (first 1,000
+- Features: character {c0}–{c1}-grams of the lower-cased, whitespace-normalised text (first 1,000
   characters, so a 100 KB post costs no more than a long one) and Kiwi `Tokens.terms` unigrams +
-  bigrams (the pipeline's tokens; `predict` never re-tokenises), hashed into 2^21 columns with a
-  vectorised multiplicative hash; each row divided by sqrt(its number of n-grams).
+  bigrams (the pipeline's tokens; `predict` never re-tokenises), hashed into 2^{n_bits} columns with
+  a vectorised multiplicative hash; each row divided by sqrt(its number of n-grams).
 - Two logistic-regression heads (averaged SGD, log loss, seeded; classes balanced by weight):
   subjectivity (neutral vs. opinionated, NB-weighted features) and polarity (positive vs.
-  negative): the average of an NB log-count-ratio weighted head (NBSVM-style; the ratio is folded
-  into the stored weights) and a plain head — still one linear model.
+  negative): {mix} × an NB log-count-ratio weighted head (NBSVM-style; the ratio is folded into
+  the stored weights) + {mix_plain} × a plain head — still one linear model.
 - P(neutral) = 1 − s, P(positive) = s·p, P(negative) = s·(1 − p); label =
   argmax_c(log P(c) + b_c). The class biases b = (b_neg, 0, b_pos) can be tuned on the separate
   civic DEV set (`eval/civic_sentiment_dev.jsonl`; `tune_class_bias`: best mean macro-F1 over 200
-  bootstrap resamples, adopted only if it beats b = 0 in ≥ 90% of them); off for this version
-  (b = 0, see Limits). The score is P(pos) − P(neg).
+  bootstrap resamples, adopted only if it beats b = 0 in ≥ 90% of them); see Parameters and
+  Metrics for whether this version uses them. The score is P(pos) − P(neg).
 - Files: `weights.npz` (float16 arrays, loaded with `allow_pickle=False`) and `meta.json`;
   nothing executable is loaded.
 
@@ -1056,34 +1105,35 @@ topic; `policy_taxonomy.md`), with `sentiment_score` = P(positive) − P(negativ
 _CARD_DATA = """
 - NSMC protocol from `nsmc_raw`: ratings 1–4 negative, 9–10 positive, < 140 characters, split by
   movie (crc32(movie_id) % 20: 0–1 test, 2 validation, else train); all training reviews
-  (classes balanced by weight). Hyper-parameters were chosen on the
-  validation movies, never on the test.
+  (classes balanced by weight). Hash size, regularisation and the NB/plain mix were chosen on
+  the validation movies, never on the test.
 - KOTE: 44 emotions → polarity (≥ 2 positive emotions and at least twice the negative ones →
   positive, and vice versa; `없음` with ≤ 1 emotion → neutral; otherwise *mixed*, left out of
   training and test). Split by crc32(id) % 5 (0 = test).
 - Neutral register: newspaper tweets (headlines report, they do not judge) minus those with
   editorialising words (한심, 충격, 최악, ㅠㅠ, …), a politician's announcements without cue words,
-  hand-written civic request/notice templates, and (since 2026.11.2) a second hand-written set of
-  petition-style requests ("~해 주세요", "~를 요청합니다") and neutral news-style reports about
-  crimes and policies (topic is not attitude).
-- Second hand-written set (2026.11.2) for the attitude classes: demands to punish, accusations,
-  quoted criticism in headlines and mocking comments (negative); thanks, congratulations,
-  encouragement, greetings and praise (positive). Written from the taxonomy and the error *types*
-  of 2026.11.1, not from civic test or dev items.
-- Civic attitude: hand-written complaint and thanks templates about Seoul services, a politician's
-  tweets labelled by cue words (thanks/congratulations → positive, criticism/grief → negative,
-  both → dropped), and tweets collected as sarcasm (→ negative).
-- Sarcasm corpus: not used since 2026.11.2 (its tweet format was learned as "negative"; see
-  Limits). `sarcasm_neutral_weight` > 0 with "sarcasm" in `sources` restores it with the
-  non-sarcastic tweets as neutral.
-- NSMC: since 2026.11.2 all training positives (not 1.5× the negatives), classes balanced by weight.
-- Only a seeded 20,000 of the reviews teach the subjectivity head, so "opinionated" is not
+  hand-written civic request/notice templates, and (since 2026.11.3) the *non-sarcastic* tweets
+  of the sarcasm corpus without affect markers (ㅠㅠ, ㅋㅋ, "!", ^^, feeling words such as 좋/싫/
+  짜증/최고; small talk, ads, bot posts — the civic DEV set labels such tweets neutral). The
+  sarcastic tweets are not used.
+- Hand-written civic posts (since 2026.11.3, `pipeline/nlp/data/sentiment_civic.txt`, {n_hw}
+  posts, weight {hw_w}): complaints about Seoul services, sarcasm, grief, editorial and
+  quoted-criticism headlines, petition-style grievances and mocking comments (negative); requests,
+  questions, notices, schedules, news-style reports (some with a placeholder link) and small talk
+  (neutral); thanks, praise, congratulations, warm-news headlines and encouragement (positive).
+  Written for this repository from the taxonomy and from error *types* seen on the civic DEV set
+  (never from TEST items); lines that came out close to a DEV item were deleted before training.
+- Template civic posts (2026.11.1/2026.11.2): complaint, request and thanks templates about Seoul
+  services, petition-style requests and news-style reports.
+- A politician's tweets labelled by cue words (thanks/congratulations → positive,
+  criticism/grief → negative, both → dropped, neither → neutral).
+- Only a seeded {n_subj:,} of the reviews teach the subjectivity head, so "opinionated" is not
   learned as "about a movie".
 - Analyst feedback (`label_feedback` joined with post text) is added with weight {fb} in both
   heads.
 - Not used for training: KNU SentiLex (no license), BEEP! hate speech (CC BY-SA share-alike),
   petitions (no license stated), KOSAC (its own terms are not stated). Hate-speech comments and
-  petition titles appear only in the civic TEST set, as references (no text is copied).
+  petition titles appear only in the civic TEST and DEV sets, as references (no text is copied).
 
 Rows per source and label:
 
@@ -1092,34 +1142,71 @@ Rows per source and label:
 """
 
 _CARD_LIMITS = """
-## Limits
-- Targets not yet met: NSMC-protocol accuracy 0.885 and civic macro-F1 0.70 (see Metrics). Civic
-  errors are mostly neutral ↔ negative (quoted criticism and editorial headlines read as reports;
-  petition requests with a grievance) and positives called neutral.
-- How 2026.11.2 was chosen (read before trusting the civic TEST figure): choices were meant to be
-  made on the civic DEV set (147 items, 18 positive). On dev, a variant that keeps the sarcasm
-  corpus (sarcastic → negative, non-sarcastic → neutral) with a dev-tuned positive bias of −0.5
-  scored best (dev 0.77 vs 0.69 for this model), but it labels a plain complaint ("강남역 지하철 또
-  고장ㅠㅠ 출근길 지옥") neutral and fails the repository's CLI test, so it was not shipped; this
-  model (no sarcasm source, no class bias) was. Its civic TEST figure had also been seen (0.578 vs
-  0.556 for the dev-best variant), so the test figure is not a clean held-out estimate. Dev-tuned
-  biases lowered the test figure for both 2026.11.1 and 2026.11.2: the dev set is too small for
-  them; `tune_class_bias` (off) keeps the mechanism for a larger dev set.
-- The sarcasm corpus is not a training source any more: labelling its sarcastic tweets negative
-  taught the model the corpus's tweet format (spaced punctuation, @user, URL) as "negative".
-- The 2026.11.1 templates were widened after looking at civic TEST errors, so the test figure is
-  somewhat optimistic for both versions.
+## How this version was chosen (read before trusting the civic figures)
+- The civic DEV set was enlarged from 147 to 254 items for 2026.11.3 (107 new items drawn at
+  random, seed 2026, from the same sources minus TEST and old DEV keys; 3 unreadable or
+  ambiguous ones skipped; one annotator). Choices were compared on it with a 60,000-review NSMC
+  subsample: hand-written posts (+0.03 macro-F1), non-sarcastic tweets as neutral (+0.02–0.04);
+  not adopted because they did not help on DEV: stripping links and @mentions from the
+  character n-grams, editorial headlines as negatives, the sarcastic tweets as negatives,
+  handwritten weight 3, other subjectivity regularisation, whitespace-word n-grams. On the
+  validation movies: 2^22 hash columns (+0.2 pt over 2^21), NB share 0.5, α = 5e-7 (1e-6 and
+  2.5e-7 worse); character 6-grams, word n-grams and a 3-seed head ensemble gave nothing.
+  DEV-driven choices make the DEV figure optimistic; the hand-written posts were written partly
+  in answer to DEV error types.
+- TEST was evaluated twice for 2026.11.3 (aggregate figures only; no TEST item was looked at).
+  The first candidate (all non-sarcastic tweets as neutral) scored civic TEST macro-F1 0.5842
+  (recall 0.48/0.86/0.34), NSMC 0.8829, KOTE 0.5575, but it labelled the repository's CLI test
+  complaint ("강남역 지하철 또 고장ㅠㅠ 출근길 지옥") neutral. It was replaced by this version, whose
+  only change is the affect-marker filter on those tweets, chosen on DEV (0.7464 vs 0.7455 on
+  the subsample) and on that sentence — but after the first TEST figure had been seen, so this
+  version's TEST figure is not a fully clean estimate either.
+- Earlier versions' TEST figures were partly optimistic: 2026.11.1's templates were widened
+  after looking at TEST errors, and 2026.11.2 was shipped with its TEST figure already seen
+  (0.578 vs 0.556 for the DEV-best variant).
 - KOTE's polarity mapping yields few neutral comments (15 in the test split), so the KOTE 3-class
-  macro-F1 swings with one or two items.
+  macro-F1 swings with one or two items; the neutral tweets added in 2026.11.3 cost a little on it.
+- The previous version on the same sets, for comparison: 2026.11.2 — NSMC accuracy 0.8815, KOTE
+  macro-F1 0.5622, civic TEST macro-F1 0.5775 (recall 0.51/0.75/0.48), civic DEV macro-F1 0.6911
+  on the old 147 items and 0.6632 on the enlarged 254.
+
+## Limits
+- Civic errors are mostly attitude read as neutral: editorial, quoted-criticism and warm-news
+  headlines that the model reads as reports (a headline with a link is strongly "neutral" to
+  it), petition requests that carry a grievance, and short chatty comments whose attitude is only
+  in context. A DEV-tuned negative bias on `positive` (adopted by the bootstrap rule; see
+  Metrics) trades positive recall for precision; positive recall on TEST, whose positives are
+  mostly newspaper and politician tweets, stays under 0.5.
+- The gap between civic DEV and TEST figures is large: DEV guided the data design and the bias,
+  and its positives come from other sources than TEST's; the TEST figure is the one to trust.
 - Weak labels and one annotator for both civic sets; sarcasm and reported speech remain hard.
 - Trained on 2003–2020 text; slang drifts. Retrain (`minsim train sentiment`) with analyst
   feedback, and promote a model only when it is not worse on these evaluation sets.
 """
 
 
+def _target_lines(m: dict) -> list[str]:
+    """Whether the issue's accuracy targets are met, stated from the metrics themselves."""
+    out = []
+    if "nsmc" in m:
+        acc = m["nsmc"]["accuracy"]
+        out.append(
+            f"- NSMC-protocol accuracy ≥ 0.885: {'met' if acc >= 0.885 else 'NOT met'} ({acc:.4f})."
+        )
+    if "civic" in m:
+        f1, rec = m["civic"]["macro_f1"], m["civic"]["recall"]
+        low = [f"{c} {v:.2f}" for c, v in rec.items() if v < 0.5]
+        out.append(
+            f"- Civic TEST macro-F1 ≥ 0.70: {'met' if f1 >= 0.70 else 'NOT met'} ({f1:.4f}); "
+            f"every class recall ≥ 0.5: {'met' if not low else 'NOT met (' + ', '.join(low) + ')'}."
+        )
+    return out
+
+
 def model_card(meta: dict) -> str:
     """MODEL_CARD.md text from meta.json."""
     m = meta.get("metrics", {})
+    params_ = {"char_ngram": (1, 5), "n_bits": 21, **meta.get("params", {})}
     lines = [
         f"# Sentiment model `{meta['version']}`",
         "",
@@ -1129,13 +1216,27 @@ def model_card(meta: dict) -> str:
             "(= `train_sentiment(corpora, models/sentiment, seed=13)`)."
         ),
         "",
-        _CARD_MODEL.rstrip("\n"),
+        _CARD_MODEL.format(
+            c0=params_["char_ngram"][0],
+            c1=params_["char_ngram"][1],
+            n_bits=params_["n_bits"],
+            mix=params_.get("polarity_mix", 0.5),
+            mix_plain=round(1 - params_.get("polarity_mix", 0.5), 2),
+        ).rstrip("\n"),
     ]
     for k, v in meta.get("licenses", LICENSES).items():
         lic, _, use = v.partition(" — ")
         lines.append(f"| {k} | {lic} | {use or '—'} |")
-    fb = meta.get("config", {}).get("feedback_weight", 5.0)
-    lines.append(_CARD_DATA.format(fb=fb).rstrip("\n"))
+    cfg = meta.get("config", {})
+    rows = meta.get("training_rows", {})
+    lines.append(
+        _CARD_DATA.format(
+            fb=cfg.get("feedback_weight", 5.0),
+            n_hw=sum(rows.get("handwritten", {}).values()),
+            hw_w=cfg.get("handwritten_weight", 1.5),
+            n_subj=cfg.get("nsmc_subjectivity_rows", 20_000),
+        ).rstrip("\n")
+    )
     for src, counts in meta.get("training_rows", {}).items():
         lines.append(f"| {src} | " + " | ".join(str(counts.get(c, 0)) for c in LABELS) + " |")
     params = json.dumps(
@@ -1170,6 +1271,7 @@ def model_card(meta: dict) -> str:
         )
     if "runtime" in m:
         lines.append(f"- Runtime: {json.dumps(m['runtime'])}")
+    lines += ["", "## Targets (issue 3)", *_target_lines(m)]
     lines.append(_CARD_LIMITS)
     return "\n".join(lines)
 

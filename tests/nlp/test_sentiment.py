@@ -98,7 +98,7 @@ def test_predict_handles_empty_batch_and_missing_tokens(model):
 
 
 def test_features_do_not_depend_on_batch(tokenizer):
-    texts = ["지하철이 너무 늦어요", "감사합니다", ""]
+    texts = ["지하철이 너무 늦어요", "감사합니다", "", "  좋아  좋아 ", "너무 늦어요 ㅠㅠ"]
     toks = tokenizer.analyze(texts)
     whole = sentiment_features(texts, toks, n_bits=18).toarray()
     one = np.vstack(
@@ -235,6 +235,25 @@ def test_train_on_a_sample_is_deterministic(tmp_path, tokenizer):
     m = load_sentiment_model(tmp_path / "a" / "sentiment-test")
     labels, _ = _predict(m, tokenizer, ["배우 연기가 최고였어요 감동", "돈 아깝다 최악의 영화"])
     assert labels[0] == "positive" and labels[1] == "negative"
+
+
+def test_handwritten_civic_posts_parse_with_every_label():
+    from pipeline.nlp.sentiment_train import civic_handwritten
+
+    hw = civic_handwritten()
+    assert set(hw["label"]) == set(LABELS)
+    assert hw["label"].value_counts().min() >= 200
+    assert hw["text"].is_unique and hw["text"].str.strip().astype(bool).all()
+
+
+@needs_corpora
+def test_handwritten_posts_are_not_civic_eval_texts():
+    from pipeline.nlp.sentiment_train import CIVIC_DEV, civic_eval_items, civic_handwritten
+
+    hw = set(civic_handwritten()["text"])
+    for path in (CIVIC_DEV, None):
+        items = civic_eval_items(CORPORA) if path is None else civic_eval_items(CORPORA, path)
+        assert not hw & {" ".join(t.split()) for t in items["text"]}
 
 
 @needs_corpora
