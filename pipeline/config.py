@@ -62,11 +62,14 @@ def _split(value: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _workers(value: str | None) -> int:
-    """Worker processes that clean X batches while the next pages are fetched (0 = in-process).
+    """Worker processes that clean X batches while the next pages are fetched (0 = in-process,
+    the default: a run pays a few seconds to start them, worth it for large backfills).
 
-    `auto` (the default): 2 on a machine with at least 2 cores, else 0.
+    `auto`: 2 on a machine with at least 2 cores, else 0.
     """
-    if not value or value.strip().lower() == "auto":
+    if not value:
+        return 0
+    if value.strip().lower() == "auto":
         return 2 if (os.cpu_count() or 1) >= 2 else 0
     try:
         n = int(value)

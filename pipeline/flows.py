@@ -598,30 +598,29 @@ def _save_cursor(con: duckdb.DuckDBPyConnection, cursor) -> None:
     }]))
 
 
+_FORKSERVER_LOCK = threading.Lock()
+
+
 def _prepare_pool(workers: int):
     """Worker processes for `prepare_records`, or None for in-process work.
 
-    Forked, so a worker starts in milliseconds with the parent's modules (pandas, Great
-    Expectations) already imported; workers only run pure functions on the records they are
-    sent and never touch the parent's warehouse connection.
+    Started through a fork server: one clean, single-threaded process that imports Minsim's
+    ingest modules once and forks workers from itself. A plain fork of the calling process would
+    be faster but is unsafe when it has threads (Airflow's, a test's HTTP server): a lock held by
+    another thread at the fork stays held in the child forever. The fork server lives as long as
+    the calling process, so only its first pool pays the imports (a few seconds).
     """
     if workers <= 0:
         return None
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if "forkserver" not in multiprocessing.get_all_start_methods():
         return None
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
-                               initializer=_worker_started)
-
-
-def _worker_started() -> None:
-    """In a forked worker: keep the garbage collector off the parent's objects. Its passes would
-    write to every inherited page (copy-on-write), costing more than the work itself."""
-    import gc
-
-    gc.freeze()
+    ctx = multiprocessing.get_context("forkserver")
+    with _FORKSERVER_LOCK:
+        ctx.set_forkserver_preload(["pipeline.flows", "great_expectations"])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
 
 
 def ingest_x(

@@ -98,7 +98,7 @@ def _tables(settings) -> dict[str, list]:
 def test_worker_processes_store_exactly_what_in_process_ingest_stores(
     scenario: str, x_server, tmp_path
 ) -> None:
-    """Batches cleaned in forked workers while pages are fetched, stored in order: the warehouse
+    """Batches cleaned in worker processes while pages are fetched, stored in order: the warehouse
     is the same, row for row, as cleaning them in the fetching process (also after a stop)."""
     tables, counts = {}, {}
     for workers in (0, 2):
