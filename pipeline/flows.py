@@ -645,6 +645,7 @@ def ingest_x(
                                      api_base=settings.x_api_base)
     workers = settings.ingest_workers if workers is None else workers
     pool = _prepare_pool(workers)
+    workers = workers if pool is not None else 0
     out = []
     try:
         with wh.open_warehouse(settings.warehouse) as con:
