@@ -15,7 +15,7 @@ import orjson
 import pandas as pd
 
 from pipeline.schema import INT_FIELDS, MAX_TEXT_CHARS, SEOUL_TZ, STRING_FIELDS
-from pipeline.transforms.pii import _plain_key, mask_obj, mask_pii
+from pipeline.transforms.pii import MIN_PII_CHARS, mask_obj, mask_pii, plain_key
 
 SEOUL = ZoneInfo(SEOUL_TZ)
 
@@ -83,22 +83,21 @@ _PLAIN_KEYS: dict[object, bool] = {}
 
 
 def _is_plain(key: object) -> bool:
-    """`pii._plain_key`, memoised for the few thousand key names payloads use."""
+    """`pii.plain_key`, memoised for the few thousand key names payloads use."""
     plain = _PLAIN_KEYS.get(key)
     if plain is None:
-        plain = _plain_key(key)
+        plain = plain_key(key)
         if len(_PLAIN_KEYS) < 4096 and isinstance(key, str):
             _PLAIN_KEYS[key] = plain
     return plain
 
 
 _MASKED: dict[str, tuple[str, int]] = {}  # text -> mask_pii(text); texts repeat (reposts, quotes)
-_MIN_PII_CHARS = 6  # the shortest text any PII pattern matches ("a@b.co")
 
 
 def _mask_memo(text: str) -> tuple[str, int]:
     """`mask_pii`, remembered for the last few ten-thousand distinct texts."""
-    if len(text) < _MIN_PII_CHARS:
+    if len(text) < MIN_PII_CHARS:
         return text, 0
     out = _MASKED.get(text)
     if out is None:
@@ -117,7 +116,7 @@ def scrub_payload(value: object, salt: str) -> object:
     """A raw payload with author handles and account ids pseudonymised and personal data masked.
 
     One walk doing what `mask_obj(pseudonymise_obj(value, salt))` does, except that a pseudonym
-    is never itself masked; identifier and time fields (`pii._plain_key`) keep their values.
+    is never itself masked; identifier and time fields (`pii.plain_key`) keep their values.
     """
     if isinstance(value, str):
         return _masked(value)
@@ -128,7 +127,7 @@ def scrub_payload(value: object, salt: str) -> object:
             if isinstance(v, str):
                 if k in _AUTHOR_KEYS or (is_user and (k == "name" or k == "id")):
                     out[k] = "h:" + author_hash(v, salt)
-                elif len(v) < _MIN_PII_CHARS or _is_plain(k):
+                elif len(v) < MIN_PII_CHARS or _is_plain(k):
                     out[k] = v
                 else:
                     out[k] = _masked(v)

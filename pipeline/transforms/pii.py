@@ -25,10 +25,11 @@ _ACCOUNT_DIGITS = (10, 14)
 # in >= 4 digits, except an account number, whose runs may be 3 digits but are hyphen-joined); or
 # `digit-digit`. So a 19-digit status id or a handle like `citizen_049` does not trigger the
 # five full scans (tests check the equivalence on generated text).
+MIN_PII_CHARS = 6  # the shortest text any pattern above matches ("a@b.co")
 _MAYBE = re.compile(r"[A-Za-z0-9._%+\-]@[A-Za-z0-9.\-]+\.[A-Za-z]{2}|(?<!\d)\d{4,16}(?!\d)|\d-\d")
 
 
-def _plain_key(key: object) -> bool:
+def plain_key(key: object) -> bool:
     """Payload keys that hold identifiers, times or codes, never free text (ids, *_id, *_at)."""
     return isinstance(key, str) and (
         key in ("id", "lang", "type", "created_at", "edit_history_tweet_ids")
@@ -44,7 +45,7 @@ def _account(match: re.Match[str]) -> str:
 
 def mask_pii(text: str) -> tuple[str, int]:
     """`text` with personal data replaced by placeholders, and how many were masked."""
-    if not text or not _MAYBE.search(text):
+    if not text or len(text) < MIN_PII_CHARS or not _MAYBE.search(text):
         return text, 0
     total = 0
     for placeholder, pattern in _PATTERNS:
@@ -64,7 +65,7 @@ def mask_obj(value: object) -> tuple[object, int]:
     if isinstance(value, dict):
         out, total = {}, 0
         for k, v in value.items():
-            if _plain_key(k):
+            if plain_key(k):
                 out[k] = v
                 continue
             out[k], n = mask_obj(v)
