@@ -26,11 +26,14 @@ system-deps:
 	  else echo "warning: install $(APT_PACKAGES) for the PDF briefing and browser test"; fi; \
 	fi
 
+# --compile-bytecode: modules come with their bytecode, so a fresh process (a DAG task, a CLI
+# call, a test worker) imports Great Expectations and Airflow in about half the time, also where
+# PYTHONDONTWRITEBYTECODE keeps Python from caching it.
 install: uv
-	@$(UV) sync --quiet --frozen
+	@$(UV) sync --quiet --frozen --compile-bytecode
 
 install-all: uv system-deps
-	@$(UV) sync --quiet --frozen --all-extras
+	@$(UV) sync --quiet --frozen --all-extras --compile-bytecode
 
 demo: install system-deps
 	@$(UV) run minsim demo

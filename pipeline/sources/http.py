@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+import queue
 import random
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import requests
 
@@ -16,6 +19,59 @@ log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 30.0)
 
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
+
+T = TypeVar("T")
+
+
+def prefetch(items: Iterator[T], depth: int = 1) -> Iterator[T]:
+    """Iterate `items` in a background thread, staying up to `depth` items ahead.
+
+    For paged HTTP: the next page is requested while the caller works on this one (the network
+    wait releases the GIL). Items and the exception that ends `items` arrive in order, so a
+    caller sees exactly what a plain loop would. If the caller stops early, the thread finishes
+    the item it is making and stops. `depth` 0: no thread.
+    """
+    if depth <= 0:
+        yield from items
+        return
+    ahead: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        ahead.put((True, item), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            outcome: tuple[bool, object] = (False, None)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, raised there
+            outcome = (False, exc)
+        while not stop.is_set():
+            try:
+                ahead.put(outcome, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    worker = threading.Thread(target=produce, name="minsim-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            more, value = ahead.get()
+            if more:
+                yield value
+            elif value is None:
+                return
+            else:
+                raise value
+    finally:
+        stop.set()
+        worker.join()
 
 
 @dataclass(frozen=True)

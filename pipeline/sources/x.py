@@ -26,7 +26,7 @@ import requests
 import tweepy
 
 from pipeline.schema import SEOUL_TZ
-from pipeline.sources.http import DEFAULT_TIMEOUT, Backoff, BaseUrlSession
+from pipeline.sources.http import DEFAULT_TIMEOUT, Backoff, BaseUrlSession, prefetch
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +129,8 @@ class XPolicy:
     bad_page_retries: int = 2
     #: recent search rejects an end_time less than ~10 s in the past.
     min_window_lag_s: float = 10.0
+    #: pages requested ahead (in a thread) while `collect_x` maps and stores the current one.
+    prefetch_pages: int = 1
     clock: Callable[[], float] = field(default=time.time, repr=False, compare=False)
 
 
@@ -698,16 +700,18 @@ def collect_x(
     status: Status = "complete"
     reason: str | None = None
     resume_at: datetime | None = None
+    policy = policy or XPolicy()
+    pages_ahead = fetch_x(
+        client,
+        query=query,
+        since=since,
+        until=until,
+        since_id=cursor.since_id,
+        next_token=start_token,
+        policy=policy,
+    )
     try:
-        for page in fetch_x(
-            client,
-            query=query,
-            since=since,
-            until=until,
-            since_id=cursor.since_id,
-            next_token=start_token,
-            policy=policy,
-        ):
+        for page in prefetch(pages_ahead, policy.prefetch_pages):
             posts, quarantined, dups = map_page(page.payload, seen=seen)
             if page.token is None:
                 newest = _page_newest(page.payload, posts)

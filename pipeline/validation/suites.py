@@ -81,6 +81,31 @@ def _suite(table: str, window: tuple[datetime, datetime] | None):
     return s
 
 
+_SUITES: dict[tuple, object] = {}
+_BATCH_DEFINITIONS: dict[str, object] = {}
+
+
+def _suite_for(table: str, window: tuple[datetime, datetime] | None):
+    """The table's suite, built once per (table, window): building one costs more than running
+    it on a few thousand rows."""
+    key = (table, window)
+    if key not in _SUITES:
+        if len(_SUITES) > 256:
+            _SUITES.clear()
+        _SUITES[key] = _suite(table, window)
+    return _SUITES[key]
+
+
+def _batch_definition(context, table: str):
+    """One in-memory data source, dataframe asset and batch definition per table, made once:
+    adding and deleting them per batch rewrites the context's configuration each time."""
+    if table not in _BATCH_DEFINITIONS:
+        source = context.data_sources.add_or_update_pandas(name=f"minsim_{table}")
+        asset = source.add_dataframe_asset(name=table)
+        _BATCH_DEFINITIONS[table] = asset.add_batch_definition_whole_dataframe(table)
+    return _BATCH_DEFINITIONS[table]
+
+
 def _holds_lists(col: pd.Series) -> bool:
     first = col.dropna().head(1).tolist()
     return bool(first) and isinstance(first[0], (list, tuple, set, dict, np.ndarray))
@@ -99,13 +124,8 @@ def validate_table(
         if first and isinstance(first[0], date) and not isinstance(first[0], datetime):
             frame[c] = pd.to_datetime(frame[c])
     with _lock:
-        name = f"{table}_{id(frame)}"
-        source = context.data_sources.add_or_update_pandas(name=f"minsim_{table}")
-        asset = source.add_dataframe_asset(name=name)
-        batch = asset.add_batch_definition_whole_dataframe(name).get_batch(
-            batch_parameters={"dataframe": frame})
-        result = batch.validate(_suite(table, window))
-        source.delete_asset(name)
+        batch = _batch_definition(context, table).get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(_suite_for(table, window))
     failed = []
     for r in result.results:
         if not r.success:

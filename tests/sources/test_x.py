@@ -11,7 +11,7 @@ import pytest
 import requests
 import tweepy
 
-from pipeline.sources.http import BaseUrlSession
+from pipeline.sources.http import BaseUrlSession, prefetch
 from pipeline.sources.x import (
     XAUTH_MESSAGE,
     MappingError,
@@ -140,6 +140,45 @@ def test_overlapping_pages_are_deduplicated_in_the_run(x_fake, x_client) -> None
     report = run_scenario(x_fake, x_client, "overlapping_pages", policy=fast_policy())
     assert report.results[0].duplicates > 0
     assert report.store.redelivered == 0
+
+
+def test_prefetch_keeps_order_and_raises_where_the_items_stopped() -> None:
+    def pages():
+        yield from range(5)
+        raise XApiError("refused")
+
+    got: list[int] = []
+    with pytest.raises(XApiError, match="refused"):
+        got.extend(prefetch(pages(), depth=2))
+    assert got == [0, 1, 2, 3, 4]
+    assert list(prefetch(iter(range(3)), depth=0)) == [0, 1, 2]
+
+
+def test_prefetch_stops_its_thread_when_the_caller_stops() -> None:
+    import threading
+
+    made = []
+
+    def endless():
+        for i in itertools.count():
+            made.append(i)
+            yield i
+
+    before = threading.active_count()
+    for item in prefetch(endless(), depth=1):
+        if item == 3:
+            break
+    assert threading.active_count() == before  # joined when the loop ended
+    assert len(made) <= 3 + 1 + 2  # at most depth + the item in the making beyond what was taken
+
+
+@pytest.mark.parametrize("pages_ahead", [0, 1, 3])
+def test_prefetched_collection_equals_the_plain_one(pages_ahead, x_fake, x_client) -> None:
+    store = MemoryStore()
+    result = collect_x(x_client, query=QUERY, since=WINDOW_START, until=WINDOW_END, cursor=None,
+                       on_page=store.on_page, policy=fast_policy(prefetch_pages=pages_ahead))
+    assert result.status == "complete"
+    assert set(store.posts) == x_fake.expected_ids() and store.redelivered == 0
 
 
 def test_storage_failure_keeps_the_previous_cursor(x_fake, x_client) -> None:
