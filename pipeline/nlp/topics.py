@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import logging
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -132,6 +133,7 @@ def _doc_term(
 
 def _fit_nmf(X: sparse.csr_matrix, k: int, p: TopicParams) -> tuple[np.ndarray, np.ndarray]:
     from sklearn.decomposition import NMF
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.feature_extraction.text import TfidfTransformer
 
     tfidf = TfidfTransformer(sublinear_tf=True, norm="l2").fit_transform(X)
@@ -145,8 +147,13 @@ def _fit_nmf(X: sparse.csr_matrix, k: int, p: TopicParams) -> tuple[np.ndarray, 
         random_state=p.random_state,
     )
     # k is small: threaded BLAS only oversubscribes the shared cores (10x slower on 2 busy cores).
-    with threadpool_limits(limits=1, user_api="blas"):
+    # Stopping at max_iter before the 1e-4 tolerance is normal on a day of short posts (the
+    # topics no longer change in their top words); it is logged, not warned to every reader.
+    with threadpool_limits(limits=1, user_api="blas"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
         W = nmf.fit_transform(tfidf)
+    if nmf.n_iter_ >= p.iterations:
+        log.info("NMF (k=%d) stopped at max_iter=%d before tol=1e-4", k, p.iterations)
     return nmf.components_, W
 
 
