@@ -23,7 +23,7 @@ import pandas as pd
 from pipeline.config import Settings
 from pipeline.schema import SEOUL_TZ
 from pipeline.storage import warehouse as wh
-from pipeline.transforms.dedup import band_keys, link_duplicates
+from pipeline.transforms.dedup import DedupParams, band_keys, link_duplicates
 from pipeline.transforms.normalize import Record, posts_clean
 from pipeline.validation.suites import validate_table
 
@@ -86,14 +86,66 @@ def _record_run(con: duckdb.DuckDBPyConnection, s: RunSummary, started: datetime
 # Ingest
 # --------------------------------------------------------------------------------------------
 
-def _previous_posts(con: duckdb.DuckDBPyConnection, posts: pd.DataFrame) -> pd.DataFrame:
-    """Stored posts a new batch may duplicate: the day before its first post up to its last."""
+_PREVIOUS_COLUMNS = "post_id, created_at, text_norm, text_key, duplicate_of, lsh_bands"
+
+
+def _previous_posts(con: duckdb.DuckDBPyConnection, posts: pd.DataFrame, *,
+                    relevant_only: bool = True) -> pd.DataFrame:
+    """Stored posts a new batch may duplicate: the day before its first post up to its last.
+
+    With `relevant_only`, only the stored posts `link_duplicates` can use for this batch: the
+    earliest one per text key of the batch, the first `max_candidates` per LSH bucket the batch
+    hits (in the order `link_duplicates` reads buckets, so it never looks further), and the
+    posts the batch reposts. The links come out the same as with the whole window (a test
+    checks), but a long backfill no longer re-reads every post of the day for each batch. A
+    window holding posts stored without band keys (older warehouses) is read whole.
+    """
     lo = posts["created_at"].min() - pd.Timedelta(days=1)
     hi = posts["created_at"].max()
-    return con.execute(
-        "SELECT post_id, created_at, text_norm, text_key, duplicate_of, lsh_bands FROM posts "
-        "WHERE created_at BETWEEN ? AND ?", [lo.to_pydatetime(), hi.to_pydatetime()]
-    ).df()
+    window = [lo.to_pydatetime(), hi.to_pydatetime()]
+    params = DedupParams()
+    if relevant_only:
+        (legacy,) = con.execute(
+            "SELECT count(*) FROM posts WHERE created_at BETWEEN ? AND ? "
+            "AND (lsh_bands IS NULL OR len(lsh_bands) = 0) AND length(text_norm) >= ?",
+            [*window, params.min_chars]).fetchone()
+        relevant_only = legacy == 0
+    if not relevant_only:
+        return con.execute(f"SELECT {_PREVIOUS_COLUMNS} FROM posts "
+                           "WHERE created_at BETWEEN ? AND ?", window).df()
+    import pyarrow as pa
+
+    bands = [(i, b) for row in posts["lsh_bands"] if isinstance(row, (list, tuple)) and row
+             for i, b in enumerate(row)]
+    # the three tables below are read by name in the SQL (DuckDB replacement scans)
+    keys = posts["text_key"].dropna().unique().tolist()
+    new_keys = pa.table({"k": pa.array(keys, pa.string())})  # noqa: F841
+    new_bands = pa.table({"i": pa.array([i for i, _ in bands], pa.int64()),  # noqa: F841
+                          "b": pa.array([b for _, b in bands], pa.uint64())})
+    targets = posts["repost_of"].dropna() if "repost_of" in posts.columns else []
+    new_targets = pa.table({"t": pa.array(list(targets), pa.string())})  # noqa: F841
+    return con.execute(f"""
+        WITH w AS (SELECT {_PREVIOUS_COLUMNS} FROM posts WHERE created_at BETWEEN ? AND ?),
+        by_key AS (
+            SELECT post_id FROM (
+                SELECT post_id, row_number() OVER (PARTITION BY text_key
+                                                   ORDER BY created_at, post_id) AS r
+                FROM w WHERE text_key IN (SELECT k FROM new_keys)) WHERE r = 1),
+        wb AS (
+            SELECT post_id, created_at, unnest(lsh_bands) AS b,
+                   unnest(range(len(lsh_bands))) AS i
+            FROM w WHERE lsh_bands IS NOT NULL),
+        by_band AS (
+            SELECT post_id FROM (
+                SELECT wb.post_id, row_number() OVER (PARTITION BY wb.i, wb.b
+                                                      ORDER BY wb.created_at, wb.post_id) AS r
+                FROM wb SEMI JOIN new_bands nb ON wb.i = nb.i AND wb.b = nb.b)
+            WHERE r <= ?)
+        SELECT * FROM w
+        WHERE post_id IN (SELECT post_id FROM by_key)
+           OR post_id IN (SELECT post_id FROM by_band)
+           OR post_id IN (SELECT t FROM new_targets)
+        """, [*window, params.max_candidates]).df()
 
 
 @dataclass

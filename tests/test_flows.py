@@ -178,3 +178,57 @@ def test_promotion_rule() -> None:
     nested = {"accuracy": 0.6, "macro_f1": 0.58, "title_only": {"accuracy": 0.1}}
     assert flows.worse_metrics(nested, {"accuracy": 0.56, "macro_f1": 0.56},
                                flows.PROMOTION_KEYS["policy"]) == []
+
+
+def _x_like_records(n: int, seed: int) -> list:
+    """Canonical posts of the fake X corpus (templates, so many exact and near copies, reposts
+    of posts in earlier batches) plus hand-made near copies of some of them."""
+    import random
+
+    from pipeline.sources.x import MappingError, map_post
+    from pipeline.transforms.normalize import Record
+    from tests.sources.fake_x_server import make_corpus
+
+    entries, _ = make_corpus(n, seed=seed)
+    rng = random.Random(seed)
+    out = []
+    for e in entries:
+        try:
+            post = map_post(e.payload)
+        except MappingError:
+            continue
+        if rng.random() < 0.2:  # a near copy: one character changed or a word added
+            t = post["text"]
+            post["text"] = t[:-1] + "요" if rng.random() < 0.5 else t + " 진짜로"
+        out.append(Record(len(out) + 1, post))
+    return out
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+def test_relevant_previous_posts_give_the_same_links_as_the_whole_window(tmp_path, legacy) -> None:
+    from datetime import datetime
+
+    from pipeline.storage import warehouse as wh
+    from pipeline.transforms.dedup import link_duplicates
+
+    records = _x_like_records(6000, seed=3)
+    batches = [records[i:i + 1500] for i in range(0, len(records), 1500)]
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    with wh.open_warehouse(tmp_path / "w.duckdb") as con:
+        for batch in batches[:-1]:
+            prepared = flows.prepare_records(batch, source="x", channel="x", salt="s", now=now)
+            flows.store_prepared(con, prepared, flows.RunSummary("r", "ingest", "x"), started=now)
+        if legacy:  # posts stored before band keys existed: the whole window is read
+            con.execute("UPDATE posts SET lsh_bands = NULL WHERE post_id IN "
+                        "(SELECT post_id FROM posts ORDER BY post_id LIMIT 50)")
+        last = flows.prepare_records(batches[-1], source="x", channel="x", salt="s", now=now)
+        posts = last.posts[~last.posts["post_id"].isin(
+            wh.existing_ids(con, last.posts["post_id"].tolist()))].reset_index(drop=True)
+        whole = flows._previous_posts(con, posts, relevant_only=False)
+        relevant = flows._previous_posts(con, posts)
+    cols = ["post_id", "duplicate_of", "duplicate_kind", "lsh_bands"]
+    a = link_duplicates(posts, whole)[cols]
+    b = link_duplicates(posts, relevant)[cols]
+    assert a.astype(str).equals(b.astype(str))
+    assert a["duplicate_kind"].value_counts().to_dict().keys() >= {"exact", "near", "repost"}
+    assert len(relevant) == len(whole) if legacy else len(relevant) < 0.8 * len(whole)
