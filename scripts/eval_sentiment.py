@@ -169,6 +169,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+ATTEMPTS_HEADING = "\n## Attempts after "
+
+
 def write_runtime(model_path: Path, runtime: dict) -> None:
     """Add the measured runtime figures to the version's meta.json and regenerate its card."""
     from pipeline.nlp.sentiment import META_FILE, resolve_version_dir
@@ -182,7 +185,11 @@ def write_runtime(model_path: Path, runtime: dict) -> None:
         "batch of 20,000 posts given tokens; the machine was shared, figures vary with load)",
     }
     (vdir / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", "utf-8")
-    (vdir / "MODEL_CARD.md").write_text(model_card(meta), "utf-8")
+    card = vdir / "MODEL_CARD.md"
+    # a hand-written "Attempts after <version>" section (experiments not shipped) is kept
+    old = card.read_text("utf-8") if card.is_file() else ""
+    kept = old[old.find(ATTEMPTS_HEADING) :] if ATTEMPTS_HEADING in old else ""
+    card.write_text(model_card(meta) + kept, "utf-8")
     print(f"runtime figures written to {vdir / META_FILE} and MODEL_CARD.md")
 
 

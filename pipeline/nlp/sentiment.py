@@ -3,9 +3,10 @@
 The model is two hashed linear heads over features of the text and of the tokens the pipeline
 already computed (a post is never tokenised twice):
 
-* features: character 1–5-grams of the lower-cased text (with a space at each end) and the
-  `Tokens.terms` unigrams and bigrams, hashed into 2**n_bits columns with a vectorised hash
-  (no per-n-gram Python work), binary, each row scaled to unit L2 norm;
+* features: character 1–5-grams of the lower-cased text (with a space at each end), the
+  `Tokens.terms` unigrams and bigrams and (optional, `morph_ngram`; no shipped version uses it)
+  n-grams of all morphemes as `form/TAG` (endings and particles too), hashed into 2**n_bits columns with a
+  vectorised hash (no per-n-gram Python work), each row divided by sqrt(its number of n-grams);
 * subjectivity head: P(opinionated) — neutral reports/headlines/requests vs. text with an attitude;
 * polarity head: P(positive | opinionated), the average of an NB-weighted logistic regression
   (NBSVM-style, the log-count ratio folded into the coefficients) and a plain one.
@@ -16,7 +17,10 @@ P(positive) - P(negative) = s·(2p - 1). The label is argmax_c(log P(c) + class_
 training mixture (movie reviews, headlines, templates) does not have civic class priors.
 
 Files (a version directory): `weights.npz` (plain arrays, loaded with `allow_pickle=False`) and
-`meta.json` (parameters, data, metrics). Nothing executable is ever loaded.
+`meta.json` (parameters, data, metrics). Nothing executable is ever loaded. The heads are one
+`coef` array (all shipped versions); with `subjectivity_bits` < n_bits the subjectivity head (which
+uses the top `subjectivity_bits` of the same hash) and the polarity head are stored at their own
+sizes.
 """
 
 from __future__ import annotations
@@ -46,6 +50,10 @@ _PRIME = _U64(1_000_003)
 _NS_CHAR = _U64(0x51ED270B27F6A4E5)
 _NS_TERM = _U64(0x2545F4914F6CDD1D)
 _NS_BIGRAM = _U64(0x27BB2EE687B0B0FD)
+_NS_TRIGRAM = _U64(0x2F8F5A3C1B6D4E97)
+_NS_MORPH = _U64(0x3C6EF372FE94F82B)
+_NS_MORPH_BIGRAM = _U64(0x5851F42D4C957F2D)
+_NS_MORPH_TRIGRAM = _U64(0x14057B7EF767814F)
 
 
 class ModelLoadError(RuntimeError):
@@ -96,14 +104,23 @@ _POW[0] = 1
 
 def _term_hashes(tokens: Sequence[Tokens]) -> tuple[np.ndarray, np.ndarray]:
     """(row, polynomial hash) of every term, vectorised (no per-term Python hashing)."""
-    counts = np.zeros(len(tokens), dtype=np.int64)
+    return _string_hashes([tok.terms if tok is not None else () for tok in tokens])
+
+
+def _morph_strings(tokens: Sequence[Tokens]) -> list[tuple[str, ...]]:
+    """Every morpheme (endings and particles too) as `form/TAG`, in text order."""
+    return [tuple(f"{f}/{t}" for f, t in tok.morphs) if tok is not None else () for tok in tokens]
+
+
+def _string_hashes(seqs: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
+    """(row, polynomial hash) of every string of every sequence, vectorised."""
+    counts = np.zeros(len(seqs), dtype=np.int64)
     parts = []
-    for i, tok in enumerate(tokens):
-        terms = tok.terms if tok is not None else ()
+    for i, terms in enumerate(seqs):
         if terms:
             counts[i] = len(terms)
             parts.append("\x00".join(terms))
-    doc = np.repeat(np.arange(len(tokens), dtype=np.int32), counts)
+    doc = np.repeat(np.arange(len(seqs), dtype=np.int32), counts)
     if not parts:
         return doc, np.zeros(0, _U64)
     codes = np.frombuffer(
@@ -111,7 +128,7 @@ def _term_hashes(tokens: Sequence[Tokens]) -> tuple[np.ndarray, np.ndarray]:
     ).astype(_U64)
     seps = np.flatnonzero(codes == 0)
     if seps.size != counts.sum():  # a term containing NUL: hash one by one
-        flat = [t for tok in tokens if tok is not None for t in tok.terms]
+        flat = [t for terms in seqs for t in terms]
         h = np.asarray([zlib.crc32(t.encode("utf-8", "surrogatepass")) for t in flat], _U64)
         return doc, h
     starts = np.concatenate([[0], seps[:-1] + 1])
@@ -126,11 +143,44 @@ def _term_hashes(tokens: Sequence[Tokens]) -> tuple[np.ndarray, np.ndarray]:
 def _term_features(tokens: Sequence[Tokens], n_bits: int) -> tuple[np.ndarray, np.ndarray]:
     """(row, column) pairs of hashed term unigrams and adjacent-term bigrams."""
     doc, h = _term_hashes(tokens)
+    return _ngram_features(doc, h, 1, 2, (_NS_TERM, _NS_BIGRAM, _NS_TRIGRAM), n_bits)
+
+
+def _ngram_features(
+    doc: np.ndarray,
+    h: np.ndarray,
+    n_min: int,
+    n_max: int,
+    namespaces: tuple[np.uint64, np.uint64, np.uint64],
+    n_bits: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(row, column) pairs of hashed uni-, bi- and trigrams (n_min..n_max <= 3) of a sequence."""
+    rows, cols = [], []
     with np.errstate(over="ignore"):
-        uni = _bucket(h + _NS_TERM, n_bits)
+        if n_min <= 1 <= n_max:
+            rows.append(doc)
+            cols.append(_bucket(h + namespaces[0], n_bits))
         same = doc[1:] == doc[:-1]
-        bi = _bucket(h[:-1][same] * _PRIME + h[1:][same] + _NS_BIGRAM, n_bits)
-    return np.concatenate([doc, doc[:-1][same]]), np.concatenate([uni, bi])
+        if n_min <= 2 <= n_max:
+            rows.append(doc[:-1][same])
+            cols.append(_bucket(h[:-1][same] * _PRIME + h[1:][same] + namespaces[1], n_bits))
+        if n_min <= 3 <= n_max:
+            same3 = same[:-1] & same[1:]
+            tri = (h[:-2][same3] * _PRIME + h[1:-1][same3]) * _PRIME + h[2:][same3]
+            rows.append(doc[:-2][same3])
+            cols.append(_bucket(tri + namespaces[2], n_bits))
+    if not rows:
+        return np.zeros(0, np.int32), np.zeros(0, np.int64)
+    return np.concatenate(rows), np.concatenate(cols)
+
+
+def _morph_features(
+    tokens: Sequence[Tokens], n_min: int, n_max: int, n_bits: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(row, column) pairs of hashed n-grams of all morphemes (`form/TAG`, endings included)."""
+    doc, h = _string_hashes(_morph_strings(tokens))
+    ns = (_NS_MORPH, _NS_MORPH_BIGRAM, _NS_MORPH_TRIGRAM)
+    return _ngram_features(doc, h, n_min, n_max, ns, n_bits)
 
 
 def _feature_pairs(
@@ -139,14 +189,20 @@ def _feature_pairs(
     n_bits: int,
     char_ngram: tuple[int, int],
     max_chars: int,
+    morph_ngram: tuple[int, int] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(row, column, value) triplets; value = 1/sqrt(number of features of the row)."""
     if len(texts) != len(tokens):
         raise ValueError(f"{len(texts)} texts but {len(tokens)} token lists")
     r1, c1 = _char_features(texts, char_ngram[0], char_ngram[1], max_chars, n_bits)
     r2, c2 = _term_features(tokens, n_bits)
-    rows = np.concatenate([r1, r2])
-    cols = np.concatenate([c1, c2])
+    parts_r, parts_c = [r1, r2], [c1, c2]
+    if morph_ngram is not None:
+        r3, c3 = _morph_features(tokens, morph_ngram[0], morph_ngram[1], n_bits)
+        parts_r.append(r3)
+        parts_c.append(c3)
+    rows = np.concatenate(parts_r)
+    cols = np.concatenate(parts_c)
     n = np.bincount(rows, minlength=len(texts))
     scale = (1.0 / np.sqrt(np.maximum(n, 1))).astype(np.float32)
     return rows, cols, scale
@@ -159,9 +215,10 @@ def sentiment_features(
     n_bits: int = 21,
     char_ngram: tuple[int, int] = (1, 5),
     max_chars: int = 1000,
+    morph_ngram: tuple[int, int] | None = None,
 ) -> sp.csr_matrix:
     """Hashed n-gram counts, each row divided by sqrt(its number of n-grams) (CSR, float32)."""
-    rows, cols, scale = _feature_pairs(texts, tokens, n_bits, char_ngram, max_chars)
+    rows, cols, scale = _feature_pairs(texts, tokens, n_bits, char_ngram, max_chars, morph_ngram)
     X = sp.csr_matrix(
         (scale[rows], (rows, cols)), shape=(len(texts), 1 << n_bits), dtype=np.float32
     )
@@ -176,6 +233,17 @@ def _nb_ratio(X: sp.csr_matrix, y: np.ndarray, w: np.ndarray, alpha: float) -> n
     p = alpha + np.asarray(B.T @ (w * (y == 1)), dtype=np.float64).ravel()
     q = alpha + np.asarray(B.T @ (w * (y == 0)), dtype=np.float64).ravel()
     return np.log((p / p.sum()) / (q / q.sum())).astype(np.float32)
+
+
+def _round_float16(a: np.ndarray, mantissa_bits: int) -> np.ndarray:
+    """`a` as float16 rounded to nearest with `mantissa_bits` of its 10 mantissa bits (float32)."""
+    if not 1 <= mantissa_bits <= 10:
+        raise ValueError(f"weight_mantissa_bits must be in 1..10, got {mantissa_bits}")
+    h = a.astype(np.float16).view(np.uint16).astype(np.uint32)
+    drop = 10 - mantissa_bits
+    if drop:
+        h = ((h + (1 << (drop - 1))) >> drop) << drop  # a carry moves into the exponent: exact
+    return h.astype(np.uint16).view(np.float16).astype(np.float32)
 
 
 def _fit_head(
@@ -227,6 +295,9 @@ class SentimentModel:
         random_state: int = 13,
         class_bias: tuple[float, float, float] = (0.0, 0.0, 0.0),
         polarity_mix: float = 0.5,
+        morph_ngram: tuple[int, int] | None = None,
+        subjectivity_bits: int | None = None,
+        weight_mantissa_bits: int = 10,
     ) -> None:
         self.version = version
         self.n_bits = n_bits
@@ -239,6 +310,9 @@ class SentimentModel:
         self.random_state = random_state
         self.class_bias = class_bias
         self.polarity_mix = polarity_mix
+        self.morph_ngram = morph_ngram
+        self.subjectivity_bits = subjectivity_bits
+        self.weight_mantissa_bits = weight_mantissa_bits
 
     def get_params(self, deep: bool = True) -> dict[str, object]:
         return {
@@ -255,6 +329,9 @@ class SentimentModel:
                 "random_state",
                 "class_bias",
                 "polarity_mix",
+                "morph_ngram",
+                "subjectivity_bits",
+                "weight_mantissa_bits",
             )
         }
 
@@ -270,7 +347,12 @@ class SentimentModel:
             n_bits=self.n_bits,
             char_ngram=tuple(self.char_ngram),
             max_chars=self.max_chars,
+            morph_ngram=self._morph_ngram(),
         )
+
+    def _morph_ngram(self) -> tuple[int, int] | None:
+        m = self.morph_ngram
+        return None if m is None else (int(m[0]), int(m[1]))
 
     def fit(
         self,
@@ -307,8 +389,17 @@ class SentimentModel:
             a = float(self.polarity_mix)
             coef_p, b_p = a * coef_p + (1 - a) * coef_q, a * b_p + (1 - a) * b_q
         subj = ws > 0
+        shift = self._subjectivity_shift()
+        Xs = X[subj]
+        if shift:
+            # the subjectivity head uses the top `subjectivity_bits` of the same hash: column
+            # c of X falls into column c >> shift (a smaller file for a head that needs fewer)
+            Xs = sp.csr_matrix(
+                (Xs.data, Xs.indices >> shift, Xs.indptr), shape=(Xs.shape[0], X.shape[1] >> shift)
+            )
+            Xs.sum_duplicates()
         coef_s, b_s = _fit_head(
-            X[subj],
+            Xs,
             (y[subj] != "neutral").astype(int),
             ws[subj],
             self.alpha_subjectivity,
@@ -316,9 +407,23 @@ class SentimentModel:
             self.epochs,
             self.random_state,
         )
-        self.coef_ = np.vstack([coef_s, coef_p]).astype(np.float32)
+        # in memory both heads have 2**n_bits columns (the subjectivity weights repeated), so
+        # scoring is one gather per head whatever the stored sizes
+        coef = np.vstack([np.repeat(coef_s, 1 << shift), coef_p]).astype(np.float32)
+        if int(self.weight_mantissa_bits) < 10:
+            # float16 with fewer mantissa bits compresses better; the model scored in training
+            # is then exactly the stored one
+            coef = _round_float16(coef, int(self.weight_mantissa_bits))
+        self.coef_ = coef
         self.intercept_ = np.array([b_s, b_p], dtype=np.float32)
         return self
+
+    def _subjectivity_shift(self) -> int:
+        """How many low hash bits the subjectivity head ignores (0: same columns as polarity)."""
+        sb = self.n_bits if self.subjectivity_bits is None else int(self.subjectivity_bits)
+        if not 1 <= sb <= self.n_bits:
+            raise ValueError(f"subjectivity_bits must be in 1..n_bits, got {sb}")
+        return self.n_bits - sb
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "coef_"):
@@ -334,7 +439,12 @@ class SentimentModel:
         """(n, 2) logits of the subjectivity and polarity heads, without building a matrix."""
         self._check_fitted()
         rows, cols, scale = _feature_pairs(
-            texts, tokens, self.n_bits, tuple(self.char_ngram), self.max_chars
+            texts,
+            tokens,
+            self.n_bits,
+            tuple(self.char_ngram),
+            self.max_chars,
+            self._morph_ngram(),
         )
         n = len(texts)
         z = np.empty((n, 2), dtype=np.float64)
@@ -388,9 +498,17 @@ class SentimentModel:
         """Write weights.npz (plain float16 arrays) and meta.json into `directory`."""
         self._check_fitted()
         directory.mkdir(parents=True, exist_ok=True)
+        shift = self._subjectivity_shift()
+        if shift:  # the heads stored at their own sizes (float16)
+            arrays = {
+                "coef_subjectivity": self.coef_[0, :: 1 << shift].astype(np.float16),
+                "coef_polarity": self.coef_[1].astype(np.float16),
+            }
+        else:  # one (2, 2**n_bits) array, as up to 2026.11.3
+            arrays = {"coef": self.coef_.astype(np.float16)}
         np.savez_compressed(
             directory / WEIGHTS_FILE,
-            coef=self.coef_.astype(np.float16),
+            **arrays,
             intercept=self.intercept_.astype(np.float32),
         )
         meta = dict(meta or {})
@@ -412,6 +530,16 @@ def _json_default(o: object) -> object:
     if isinstance(o, (tuple, set)):
         return list(o)
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def _morph_param(value: object) -> tuple[int, int] | None:
+    """`morph_ngram` from meta.json: absent/null (no morpheme n-grams) or [n_min, n_max]."""
+    if value is None:
+        return None
+    lo, hi = (int(v) for v in value)  # type: ignore[union-attr]
+    if not 1 <= lo <= hi <= 3:
+        raise ValueError(f"morph_ngram must be 1 <= n_min <= n_max <= 3, got {value}")
+    return (lo, hi)
 
 
 def resolve_version_dir(path: Path) -> Path:
@@ -447,7 +575,15 @@ def load_sentiment_model(path: Path) -> SentimentModel:
             random_state=int(params["random_state"]),
             class_bias=tuple(float(b) for b in params.get("class_bias", (0.0, 0.0, 0.0))),
             polarity_mix=float(params.get("polarity_mix", 0.5)),
+            morph_ngram=_morph_param(params.get("morph_ngram")),
+            subjectivity_bits=(
+                None
+                if params.get("subjectivity_bits") is None
+                else int(params["subjectivity_bits"])
+            ),
+            weight_mantissa_bits=int(params.get("weight_mantissa_bits", 10)),
         )
+        shift = model._subjectivity_shift()
         if len(model.class_bias) != 3 or not np.isfinite(model.class_bias).all():
             raise ValueError(f"class_bias must be 3 finite numbers, got {model.class_bias}")
     except FileNotFoundError:
@@ -456,7 +592,14 @@ def load_sentiment_model(path: Path) -> SentimentModel:
         raise ModelLoadError(f"{meta_path}: unreadable ({exc}); {RETRAIN_HINT}") from None
     try:
         with np.load(weights_path, allow_pickle=False) as npz:
-            coef = np.asarray(npz["coef"], dtype=np.float32)
+            if "coef" in npz.files:
+                coef = np.asarray(npz["coef"], dtype=np.float32)
+            else:  # heads stored at their own sizes (subjectivity_bits < n_bits)
+                cs = np.asarray(npz["coef_subjectivity"], dtype=np.float32)
+                cp = np.asarray(npz["coef_polarity"], dtype=np.float32)
+                if cs.shape != (1 << (model.n_bits - shift),) or cp.shape != (1 << model.n_bits,):
+                    raise ValueError(f"head shapes {cs.shape} and {cp.shape}")
+                coef = np.vstack([np.repeat(cs, 1 << shift), cp])
             intercept = np.asarray(npz["intercept"], dtype=np.float32)
     except FileNotFoundError:
         raise ModelLoadError(f"{weights_path}: missing; {RETRAIN_HINT}") from None

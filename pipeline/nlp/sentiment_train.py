@@ -664,7 +664,13 @@ class SentimentTrainConfig:
     """Knobs of the shipped model; weights are per row (polarity head / subjectivity head)."""
 
     n_bits: int = 22
+    # Options tried after 2026.11.3 and not shipped (see its model card, "Attempts after
+    # 2026.11.3"): a smaller subjectivity head (top bits of the same hash), n-grams of all
+    # morphemes, float16 weights rounded to fewer mantissa bits. None/10 = 2026.11.3's model.
+    subjectivity_bits: int | None = None
     char_ngram: tuple[int, int] = (1, 5)
+    morph_ngram: tuple[int, int] | None = None
+    weight_mantissa_bits: int = 10
     alpha_polarity: float = 5e-7
     alpha_subjectivity: float = 3e-6
     nb_alpha: float = 1.0
@@ -869,6 +875,9 @@ def fit_sentiment_model(
         epochs=config.epochs,
         random_state=seed,
         polarity_mix=config.polarity_mix,
+        morph_ngram=config.morph_ngram,
+        subjectivity_bits=config.subjectivity_bits,
+        weight_mantissa_bits=config.weight_mantissa_bits,
     )
     return model.fit(
         rows["text"].tolist(),
@@ -1083,8 +1092,8 @@ topic; `policy_taxonomy.md`), with `sentiment_score` = P(positive) − P(negativ
 ## Model
 - Features: character {c0}–{c1}-grams of the lower-cased, whitespace-normalised text (first 1,000
   characters, so a 100 KB post costs no more than a long one) and Kiwi `Tokens.terms` unigrams +
-  bigrams (the pipeline's tokens; `predict` never re-tokenises), hashed into 2^{n_bits} columns with
-  a vectorised multiplicative hash; each row divided by sqrt(its number of n-grams).
+  bigrams{morph} (the pipeline's tokens; `predict` never re-tokenises), hashed into 2^{n_bits}
+  columns with a vectorised multiplicative hash; each row divided by sqrt(its number of n-grams).{subj}
 - Two logistic-regression heads (averaged SGD, log loss, seeded; classes balanced by weight):
   subjectivity (neutral vs. opinionated, NB-weighted features) and polarity (positive vs.
   negative): {mix} × an NB log-count-ratio weighted head (NBSVM-style; the ratio is folded into
@@ -1094,8 +1103,8 @@ topic; `policy_taxonomy.md`), with `sentiment_score` = P(positive) − P(negativ
   civic DEV set (`eval/civic_sentiment_dev.jsonl`; `tune_class_bias`: best mean macro-F1 over 200
   bootstrap resamples, adopted only if it beats b = 0 in ≥ 90% of them); see Parameters and
   Metrics for whether this version uses them. The score is P(pos) − P(neg).
-- Files: `weights.npz` (float16 arrays, loaded with `allow_pickle=False`) and `meta.json`;
-  nothing executable is loaded.
+- Files: `weights.npz` (float16 arrays{files}, loaded with `allow_pickle=False`) and
+  `meta.json`; nothing executable is loaded.
 
 ## Training data (weak labels; the civic test and dev items are excluded by key)
 | source | license | use |
@@ -1203,6 +1212,27 @@ def _target_lines(m: dict) -> list[str]:
     return out
 
 
+def _card_morph(morph_ngram: Sequence[int] | None) -> str:
+    if morph_ngram is None:
+        return ""
+    lo, hi = morph_ngram
+    return (
+        f", and {lo}–{hi}-grams of *all* morphemes as `form/TAG` (endings and particles too, "
+        "e.g. `요/EF`, `주/VX`)"
+    )
+
+
+def _card_subj(n_bits: int, subjectivity_bits: int | None) -> str:
+    if subjectivity_bits is None or subjectivity_bits == n_bits:
+        return ""
+    return (
+        f"\n- The subjectivity head uses the top {subjectivity_bits} bits of the same hash "
+        f"(2^{subjectivity_bits} columns: column c of the polarity head falls into c >> "
+        f"{n_bits - subjectivity_bits}); it learns from far fewer rows, and the smaller array "
+        "keeps `weights.npz` under 20 MB."
+    )
+
+
 def model_card(meta: dict) -> str:
     """MODEL_CARD.md text from meta.json."""
     m = meta.get("metrics", {})
@@ -1222,6 +1252,19 @@ def model_card(meta: dict) -> str:
             n_bits=params_["n_bits"],
             mix=params_.get("polarity_mix", 0.5),
             mix_plain=round(1 - params_.get("polarity_mix", 0.5), 2),
+            morph=_card_morph(params_.get("morph_ngram")),
+            subj=_card_subj(params_["n_bits"], params_.get("subjectivity_bits")),
+            files=(
+                ": `coef_subjectivity`, `coef_polarity`, `intercept`"
+                if params_.get("subjectivity_bits") not in (None, params_["n_bits"])
+                else ": `coef` (2 × 2^n_bits), `intercept`"
+            )
+            + (
+                f"; weights rounded to {params_['weight_mantissa_bits']} of float16's 10 mantissa "
+                "bits, which compresses better and is exactly the model that was evaluated"
+                if params_.get("weight_mantissa_bits", 10) < 10
+                else ""
+            ),
         ).rstrip("\n"),
     ]
     for k, v in meta.get("licenses", LICENSES).items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -266,3 +267,84 @@ def test_civic_eval_items_resolve_and_stay_out_of_training():
     rows = training_rows(CORPORA, sample=2000)
     assert not set(rows["text"]) & set(items["text"])
     assert len(civic_eval_keys()) == len(items)
+
+
+def test_morpheme_ngrams_add_features_and_do_not_depend_on_batch(tokenizer):
+    texts = ["지하철이 너무 늦어요", "감사합니다", "", "버스 노선 신설을 요청합니다", "ㅋㅋ 😀"]
+    toks = tokenizer.analyze(texts)
+    plain = sentiment_features(texts, toks, n_bits=18)
+    morph = sentiment_features(texts, toks, n_bits=18, morph_ngram=(1, 3))
+    assert (np.diff(morph.indptr) >= np.diff(plain.indptr)).all()
+    assert np.diff(morph.indptr)[0] > np.diff(plain.indptr)[0]  # endings such as 요/EF count
+    one = np.vstack(
+        [
+            sentiment_features([t], [k], n_bits=18, morph_ngram=(1, 3)).toarray()
+            for t, k in zip(texts, toks)
+        ]
+    )
+    np.testing.assert_allclose(morph.toarray(), one)
+    empty = sentiment_features(["a"], [Tokens(())], n_bits=18, morph_ngram=(1, 3))
+    assert empty.nnz > 0  # character n-grams only
+
+
+def test_small_subjectivity_head_fits_saves_and_loads(tmp_path, tokenizer):
+    texts = [
+        "정말 좋아요 감사합니다",
+        "최고의 서비스",
+        "너무 불편하고 짜증나요",
+        "최악이다 실망",
+        "버스 시간표 안내",
+        "공지사항입니다",
+    ] * 5
+    y = ["positive", "positive", "negative", "negative", "neutral", "neutral"] * 5
+    toks = tokenizer.analyze(texts)
+    kw = {"n_bits": 16, "morph_ngram": (1, 3), "subjectivity_bits": 14, "weight_mantissa_bits": 7}
+    a = SentimentModel(**kw).fit(texts, toks, y)
+    b = SentimentModel(**kw).fit(texts, toks, y)
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+    assert a.coef_.shape == (2, 1 << 16)
+    # the subjectivity weights repeat in blocks of 4 columns (top 14 of 16 hash bits)
+    np.testing.assert_array_equal(a.coef_[0].reshape(-1, 4), a.coef_[0, ::4, None].repeat(4, 1))
+    a.save(tmp_path / "v")
+    with np.load(tmp_path / "v" / "weights.npz", allow_pickle=False) as npz:
+        assert sorted(npz.files) == ["coef_polarity", "coef_subjectivity", "intercept"]
+        assert npz["coef_subjectivity"].shape == (1 << 14,)
+    # float16 with 3 low mantissa bits zero: the stored weights are exactly the fitted ones
+    assert not (a.coef_.astype(np.float16).view(np.uint16) & 0b111).any()
+    c = load_sentiment_model(tmp_path / "v")
+    assert c.morph_ngram == (1, 3) and c.subjectivity_bits == 14
+    np.testing.assert_array_equal(c.coef_, a.coef_)
+    np.testing.assert_array_equal(c.predict_proba(texts, toks), a.predict_proba(texts, toks))
+    labels, _ = c.predict(texts[:6], toks[:6])
+    assert labels == y[:6]
+
+
+def test_bad_feature_params_in_meta_are_refused(tmp_path, tokenizer):
+    texts = ["좋아요", "싫어요", "안내"] * 4
+    toks = tokenizer.analyze(texts)
+    SentimentModel(n_bits=14, subjectivity_bits=12).fit(
+        texts, toks, ["positive", "negative", "neutral"] * 4
+    ).save(tmp_path / "v")
+    meta_path = tmp_path / "v" / "meta.json"
+    meta = json.loads(meta_path.read_text("utf-8"))
+    for key, value in (("morph_ngram", [1, 5]), ("subjectivity_bits", 15)):
+        bad = {**meta, "params": {**meta["params"], key: value}}
+        meta_path.write_text(json.dumps(bad), "utf-8")
+        with pytest.raises(ModelLoadError, match=r"meta\.json"):
+            load_sentiment_model(tmp_path / "v")
+    meta_path.write_text(json.dumps(meta), "utf-8")
+    assert load_sentiment_model(tmp_path / "v").subjectivity_bits == 12
+
+
+@pytest.mark.parametrize("version", ["sentiment-2026.11.2", "sentiment-2026.11.3"])
+def test_previous_versions_still_load_and_score(version, tokenizer):
+    """Rollback: earlier versions (one `coef` array, no morpheme n-grams) load and score."""
+    old = load_sentiment_model(MODELS / version)
+    assert old.version == version and old.morph_ngram is None
+    assert old.coef_.shape == (2, 1 << old.n_bits)
+    texts = [
+        "정말 친절하게 도와주셔서 감사합니다. 최고예요!",
+        "민원 넣은 지 한 달째인데 너무 화가 납니다.",
+    ]
+    labels, _ = old.predict(texts, tokenizer.analyze(texts))
+    assert labels == ["positive", "negative"]
