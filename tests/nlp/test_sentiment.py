@@ -108,16 +108,14 @@ def test_features_do_not_depend_on_batch(tokenizer):
     np.testing.assert_allclose(whole, one)
 
 
+# a tiny labelled sample: enough for a model to fit and predict its own training texts
+TINY_TEXTS = ["정말 좋아요 감사합니다", "최고의 서비스", "너무 불편하고 짜증나요", "최악이다 실망",
+              "버스 시간표 안내", "공지사항입니다"] * 5
+TINY_LABELS = ["positive", "positive", "negative", "negative", "neutral", "neutral"] * 5
+
+
 def test_fit_is_deterministic_and_round_trips(tmp_path, tokenizer):
-    texts = [
-        "정말 좋아요 감사합니다",
-        "최고의 서비스",
-        "너무 불편하고 짜증나요",
-        "최악이다 실망",
-        "버스 시간표 안내",
-        "공지사항입니다",
-    ] * 5
-    y = ["positive", "positive", "negative", "negative", "neutral", "neutral"] * 5
+    texts, y = list(TINY_TEXTS), list(TINY_LABELS)
     toks = tokenizer.analyze(texts)
     a = SentimentModel(n_bits=16).fit(texts, toks, y)
     b = SentimentModel(n_bits=16).fit(texts, toks, y)
@@ -288,15 +286,7 @@ def test_morpheme_ngrams_add_features_and_do_not_depend_on_batch(tokenizer):
 
 
 def test_small_subjectivity_head_fits_saves_and_loads(tmp_path, tokenizer):
-    texts = [
-        "정말 좋아요 감사합니다",
-        "최고의 서비스",
-        "너무 불편하고 짜증나요",
-        "최악이다 실망",
-        "버스 시간표 안내",
-        "공지사항입니다",
-    ] * 5
-    y = ["positive", "positive", "negative", "negative", "neutral", "neutral"] * 5
+    texts, y = list(TINY_TEXTS), list(TINY_LABELS)
     toks = tokenizer.analyze(texts)
     kw = {"n_bits": 16, "morph_ngram": (1, 3), "subjectivity_bits": 14, "weight_mantissa_bits": 7}
     a = SentimentModel(**kw).fit(texts, toks, y)
