@@ -86,8 +86,7 @@ _BATCH_DEFINITIONS: dict[str, object] = {}
 
 
 def _suite_for(table: str, window: tuple[datetime, datetime] | None):
-    """The table's suite, built once per (table, window): building one costs more than running
-    it on a few thousand rows."""
+    """The table's suite, built once per (table, window) and reused for every batch."""
     key = (table, window)
     if key not in _SUITES:
         if len(_SUITES) > 256:
