@@ -89,6 +89,16 @@ def _record_run(con: duckdb.DuckDBPyConnection, s: RunSummary, started: datetime
 _PREVIOUS_COLUMNS = "post_id, created_at, text_norm, text_key, duplicate_of, lsh_bands"
 
 
+def _bands_given(posts: pd.DataFrame, params: DedupParams) -> bool:
+    """Whether every post long enough to compare carries its band keys (`prepare_records`
+    computes them; `link_duplicates` would compute missing ones itself)."""
+    if "lsh_bands" not in posts.columns:
+        return False
+    return all(isinstance(b, (list, tuple)) and len(b) > 0
+               for t, b in zip(posts["text_norm"], posts["lsh_bands"], strict=True)
+               if len(t or "") >= params.min_chars)
+
+
 def _previous_posts(con: duckdb.DuckDBPyConnection, posts: pd.DataFrame, *,
                     relevant_only: bool = True) -> pd.DataFrame:
     """Stored posts a new batch may duplicate: the day before its first post up to its last.
@@ -98,12 +108,15 @@ def _previous_posts(con: duckdb.DuckDBPyConnection, posts: pd.DataFrame, *,
     hits (in the order `link_duplicates` reads buckets, so it never looks further), and the
     posts the batch reposts. The links come out the same as with the whole window (a test
     checks), but a long backfill no longer re-reads every post of the day for each batch. A
-    window holding posts stored without band keys (older warehouses) is read whole.
+    window holding posts stored without band keys (older warehouses), or a batch without its
+    own, is read whole.
     """
     lo = posts["created_at"].min() - pd.Timedelta(days=1)
     hi = posts["created_at"].max()
     window = [lo.to_pydatetime(), hi.to_pydatetime()]
     params = DedupParams()
+    if relevant_only and not _bands_given(posts, params):
+        relevant_only = False  # the batch's own band keys pick the buckets to read
     if relevant_only:
         (legacy,) = con.execute(
             "SELECT count(*) FROM posts WHERE created_at BETWEEN ? AND ? "
