@@ -27,6 +27,7 @@ _REPEAT_RE = re.compile(r"(.)\1{2,}")
 _SPACE_RE = re.compile(r"\s+")
 _KEY_DROP_RE = re.compile(r"https?://\S+|@\w+|[^0-9A-Za-z가-힣@]+|@")
 
+_ID_FIELDS = tuple(f for f in STRING_FIELDS if f not in ("created_at", "text"))
 # Canonical fields that never hold free text; their values are validated, not masked.
 _PLAIN_FIELDS = frozenset({"id", "channel", "created_at", "lang", "reply_to", "repost_of",
                            "quote_of", "author_followers", "likes", "shares", "replies", "views"})
@@ -118,30 +119,75 @@ def scrub_payload(value: object, salt: str) -> object:
     One walk doing what `mask_obj(pseudonymise_obj(value, salt))` does, except that a pseudonym
     is never itself masked; identifier and time fields (`pii.plain_key`) keep their values.
     """
+    kind = type(value)
+    if kind is dict:
+        return _scrub_dict(value, salt)
+    if kind is list:
+        return [scrub_payload(v, salt) for v in value]
+    if kind is str:
+        return _masked(value)
+    return _scrub_other(value, salt)
+
+
+def _scrub_other(value: object, salt: str) -> object:
+    """`scrub_payload` of a value that is not exactly a dict, list or str (subclasses too)."""
     if isinstance(value, str):
         return _masked(value)
     if isinstance(value, dict):
-        is_user = "username" in value or "screen_name" in value
-        out = {}
-        for k, v in value.items():
-            if isinstance(v, str):
-                if k in _AUTHOR_KEYS or (is_user and (k == "name" or k == "id")):
-                    out[k] = "h:" + author_hash(v, salt)
-                elif len(v) < MIN_PII_CHARS or _is_plain(k):
-                    out[k] = v
-                else:
-                    out[k] = _masked(v)
-            elif isinstance(v, (dict, list)):
-                out[k] = pseudonymise_obj(v, salt) if _is_plain(k) else scrub_payload(v, salt)
-            elif (isinstance(v, int) and not isinstance(v, bool)
-                  and (k in _AUTHOR_KEYS or (is_user and k == "id"))):
-                out[k] = "h:" + author_hash(str(v), salt)
-            else:
-                out[k] = v
-        return out
+        return _scrub_dict(value, salt)
     if isinstance(value, list):
         return [scrub_payload(v, salt) for v in value]
     return value
+
+
+def _pseudonym(value: object, salt: str) -> str:
+    return "h:" + author_hash(value if type(value) is str else str(value), salt)
+
+
+def _scrub_dict(value: dict, salt: str) -> dict:
+    """`scrub_payload` of a dict. The hot path of X ingest (a post's payload holds a dozen
+    nested objects), so it dispatches on exact types and inlines the memo lookups; any other
+    type takes the general path of the same rules."""
+    is_user = "username" in value or "screen_name" in value
+    masked_get, plain_get = _MASKED.get, _PLAIN_KEYS.get
+    out = {}
+    for k, v in value.items():
+        kind = type(v)
+        if kind is str:
+            if k in _AUTHOR_KEYS or (is_user and (k == "name" or k == "id")):
+                out[k] = _pseudonym(v, salt)
+            elif len(v) < MIN_PII_CHARS:
+                out[k] = v
+            else:
+                plain = plain_get(k)
+                if plain is None:
+                    plain = _is_plain(k)
+                if plain:
+                    out[k] = v
+                else:
+                    memo = masked_get(v)
+                    out[k] = memo[0] if memo is not None else _masked(v)
+        elif kind is int:
+            out[k] = _pseudonym(v, salt) if k in _AUTHOR_KEYS or (is_user and k == "id") else v
+        elif kind is dict or kind is list:
+            out[k] = pseudonymise_obj(v, salt) if _is_plain(k) else scrub_payload(v, salt)
+        elif v is None or kind is bool or kind is float:
+            out[k] = v
+        elif isinstance(v, str):
+            if k in _AUTHOR_KEYS or (is_user and (k == "name" or k == "id")):
+                out[k] = _pseudonym(v, salt)
+            elif len(v) < MIN_PII_CHARS or _is_plain(k):
+                out[k] = v
+            else:
+                out[k] = _masked(v)
+        elif isinstance(v, (dict, list)):
+            out[k] = pseudonymise_obj(v, salt) if _is_plain(k) else scrub_payload(v, salt)
+        elif (isinstance(v, int) and not isinstance(v, bool)
+              and (k in _AUTHOR_KEYS or (is_user and k == "id"))):
+            out[k] = _pseudonym(v, salt)
+        else:
+            out[k] = v
+    return out
 
 
 def dumps_payload(value: object) -> str:
@@ -188,6 +234,8 @@ def parse_time(value: object) -> datetime:
 
 
 def _as_str(value: object) -> str | None:
+    if type(value) is str:
+        return value.strip() or None
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
     if isinstance(value, (str, int)) and not isinstance(value, bool):
@@ -199,6 +247,8 @@ def _as_str(value: object) -> str | None:
 
 
 def _as_int(value: object) -> int | None:
+    if type(value) is int:
+        return value if value >= 0 else None
     if value is None or (isinstance(value, float) and pd.isna(value)) or value == "":
         return None
     if isinstance(value, bool):
@@ -249,7 +299,7 @@ def posts_clean(
             reject(rec, "row is not an object", str(d))
             continue
         try:
-            fields = {f: _as_str(d.get(f)) for f in STRING_FIELDS if f not in ("created_at", "text")}
+            fields = {f: _as_str(d.get(f)) for f in _ID_FIELDS}
         except TypeError as exc:
             reject(rec, f"a text field has the wrong type ({exc})", d)
             continue
@@ -291,12 +341,13 @@ def posts_clean(
         def ref(value: str | None, channel: str = channel) -> str | None:
             return f"{channel}:{value}" if value else None
 
+        local = created.astimezone(SEOUL)
         row = {
             "post_id": f"{channel}:{sid}",
             "channel": channel,
             "source_id": sid,
-            "created_at": created.astimezone(SEOUL),
-            "day": created.astimezone(SEOUL).date(),
+            "created_at": local,
+            "day": local.date(),
             "text": masked,
             "text_norm": norm,
             "author_hash": author_hash(author, salt) if author else None,

@@ -112,3 +112,30 @@ def test_scrub_payload_is_pseudonymise_then_mask_in_one_walk() -> None:
     digits_only = next(f"h{i}" for i in range(10**6) if author_hash(f"h{i}", "s").isdigit())
     again = scrub_payload({"user": {"username": digits_only, "name": "x"}}, "s")
     assert again["user"]["username"] == "h:" + author_hash(digits_only, "s")
+
+
+def test_scrub_payload_treats_subclasses_like_their_base_types() -> None:
+    """The walk dispatches on exact types for speed; other types follow the same rules."""
+    from collections import OrderedDict
+    from enum import IntEnum
+
+    from pipeline.transforms.normalize import author_hash, scrub_payload
+
+    class Handle(str):
+        pass
+
+    class Uid(IntEnum):
+        KIM = 1400000000000388031
+
+    plain = {"author_id": "1400000000000388031", "bio": "전화 010-2222-3333 주세요",
+             "user": {"username": "kim_049", "id": 77, "name": "김서울"},
+             "tags": ["메일 kim@seoul.go.kr"], "ok": True, "n": 3, "x": 1.5, "t": ("a", 1)}
+    odd = OrderedDict(author_id=Uid.KIM, bio=Handle("전화 010-2222-3333 주세요"),
+                      user=OrderedDict(username=Handle("kim_049"), id=77, name="김서울"),
+                      tags=[Handle("메일 kim@seoul.go.kr")], ok=True, n=3, x=1.5, t=("a", 1))
+    want = scrub_payload(plain, "s")
+    assert want["author_id"] == "h:" + author_hash("1400000000000388031", "s")
+    assert want["bio"] == "전화 [전화번호] 주세요" and want["tags"] == ["메일 [이메일]"]
+    assert want["user"] == {"username": "h:" + author_hash("kim_049", "s"),
+                            "id": "h:" + author_hash("77", "s"), "name": "h:" + author_hash("김서울", "s")}
+    assert scrub_payload(odd, "s") == want
