@@ -691,7 +691,7 @@ def _prepare_pool(workers: int):
 def ingest_x(
     *, settings: Settings, since: datetime, until: datetime, queries: list[str] | None = None,
     bearer_token: str | None = None, client=None, policy=None, batch_size: int = 5000,
-    workers: int | None = None,
+    workers: int | None = None, backlog: int = 8,
 ) -> list[RunSummary]:
     """X API v2 recent search for each query over [since, until); incremental by cursor.
 
@@ -699,7 +699,9 @@ def ingest_x(
     `settings.ingest_workers`) a batch is cleaned, masked and validated in a worker process
     while the next pages are fetched; batches are stored strictly in order, and a query's cursor
     is saved only after its batch is stored, so an interruption re-fetches at most the batches in
-    flight (skipped by post id), never loses one.
+    flight (skipped by post id), never loses one. Up to `workers + backlog` batches may be in
+    flight (a batch of 5,000 X posts holds about 15 MB): fetching goes on while the workers start
+    or fall behind, and a finished batch is stored as soon as those before it are.
     """
     from collections import deque
     from concurrent.futures import Future
@@ -711,6 +713,7 @@ def ingest_x(
     workers = settings.ingest_workers if workers is None else workers
     pool = _prepare_pool(workers)
     workers = workers if pool is not None else 0
+    max_pending = workers + backlog if workers else 0
     out = []
     try:
         with wh.open_warehouse(settings.warehouse) as con:
@@ -744,7 +747,9 @@ def ingest_x(
                         future = pool.submit(prepare_records, records, **kwargs)
                     _p.append((future, _b["cursor"]))
                     _b.update(posts=[], bad=[], cursor=None)
-                    while len(_p) > workers:
+                    # store what is done, in order; wait only when the backlog is full (while
+                    # the workers start, pages keep being fetched instead of waiting on them)
+                    while _p and (len(_p) > max_pending or _p[0][0].done()):
                         store_oldest()
 
                 def on_page(posts: list[dict], quarantined: list[dict], cursor,
