@@ -138,7 +138,11 @@ def link_duplicates(
     hasher = _MinHasher(params)
     result: dict[str, tuple[str, str]] = {}
     new_bands: dict[str, list[int]] = {}
-    repost = dict(zip(out["post_id"], out.get("repost_of", pd.Series(index=out.index)), strict=True))
+    # columns read as Python lists: iterating a pandas (Arrow-backed) column is several times slower
+    out_ids = out["post_id"].tolist()
+    reposts = out["repost_of"].tolist() if "repost_of" in out.columns else [None] * len(out)
+    repost = dict(zip(out_ids, reposts, strict=True))
+    pool_ids, pool_texts, pool_bands = (pool[c].tolist() for c in ("post_id", "text_norm", "lsh_bands"))
 
     def shingles_of(pid: str) -> np.ndarray:
         if pid not in shingle_cache:
@@ -147,8 +151,7 @@ def link_duplicates(
 
     # Band keys of every post that has none stored yet, in one vectorised pass.
     need = [
-        (pid, text) for pid, text, stored in zip(pool["post_id"], pool["text_norm"],
-                                                 pool["lsh_bands"], strict=True)
+        (pid, text) for pid, text, stored in zip(pool_ids, pool_texts, pool_bands, strict=True)
         if not (isinstance(stored, (list, tuple, np.ndarray)) and len(stored))
         and len(text or "") >= params.min_chars
     ]
@@ -159,8 +162,8 @@ def link_duplicates(
                         strict=True))
 
     for post_id, text, key, dup, stored_bands, is_new in zip(
-        pool["post_id"], pool["text_norm"], pool["text_key"], pool["duplicate_of"],
-        pool["lsh_bands"], pool["_new"], strict=True,
+        pool_ids, pool_texts, pool["text_key"].tolist(), pool["duplicate_of"].tolist(),
+        pool_bands, pool["_new"].tolist(), strict=True,
     ):
         text = text or ""
         texts[post_id] = text
@@ -202,10 +205,10 @@ def link_duplicates(
             for i, band in enumerate(bands):
                 buckets.setdefault((i, band), []).append(post_id)
 
-    out["duplicate_of"] = pd.Series([result.get(p, (None, None))[0] for p in out["post_id"]],
+    out["duplicate_of"] = pd.Series([result.get(p, (None, None))[0] for p in out_ids],
                                     index=out.index, dtype=object)
-    out["duplicate_kind"] = pd.Series([result.get(p, (None, None))[1] for p in out["post_id"]],
+    out["duplicate_kind"] = pd.Series([result.get(p, (None, None))[1] for p in out_ids],
                                       index=out.index, dtype=object)
-    out["lsh_bands"] = pd.Series([new_bands.get(p) or None for p in out["post_id"]],
+    out["lsh_bands"] = pd.Series([new_bands.get(p) or None for p in out_ids],
                                  index=out.index, dtype=object)
     return out
