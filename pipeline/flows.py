@@ -95,7 +95,7 @@ def _bands_given(posts: pd.DataFrame, params: DedupParams) -> bool:
     if "lsh_bands" not in posts.columns:
         return False
     return all(isinstance(b, (list, tuple)) and len(b) > 0
-               for t, b in zip(posts["text_norm"], posts["lsh_bands"], strict=True)
+               for t, b in zip(posts["text_norm"].tolist(), posts["lsh_bands"].tolist(), strict=True)
                if len(t or "") >= params.min_chars)
 
 
@@ -685,7 +685,49 @@ def _prepare_pool(workers: int):
     ctx = multiprocessing.get_context("forkserver")
     with _FORKSERVER_LOCK:
         ctx.set_forkserver_preload(["pipeline.flows", "great_expectations"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    return _Handoff(ProcessPoolExecutor(max_workers=workers, mp_context=ctx))
+
+
+class _Handoff:
+    """A process pool fed from a background thread: `submit` returns at once, even while the
+    pool starts a worker (the first start waits for the fork server's imports, seconds), so the
+    caller goes on fetching pages meanwhile. Work reaches the pool in submission order."""
+
+    def __init__(self, pool) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.pool = pool
+        self.feeder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="minsim-handoff")
+
+    def submit(self, fn, /, *args, **kwargs):
+        from concurrent.futures import CancelledError, Future
+
+        out: Future = Future()
+
+        def copy(inner: Future) -> None:
+            if inner.cancelled():
+                out.set_exception(CancelledError())
+            elif (exc := inner.exception()) is not None:
+                out.set_exception(exc)
+            else:
+                out.set_result(inner.result())
+
+        def forward() -> None:
+            if not out.set_running_or_notify_cancel():
+                return  # cancelled before it reached the pool
+            try:
+                inner = self.pool.submit(fn, *args, **kwargs)
+            except BaseException as exc:  # a broken or shut-down pool: the caller sees it
+                out.set_exception(exc)
+            else:
+                inner.add_done_callback(copy)
+
+        self.feeder.submit(forward)
+        return out
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self.feeder.shutdown(wait=True, cancel_futures=cancel_futures)
+        self.pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 def ingest_x(

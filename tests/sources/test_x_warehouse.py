@@ -128,3 +128,31 @@ def test_ingest_workers_setting(tmp_path) -> None:
     assert settings_for(tmp_path, MINSIM_INGEST_WORKERS="3").ingest_workers == 3
     with pytest.raises(ValueError, match="MINSIM_INGEST_WORKERS"):
         settings_for(tmp_path, MINSIM_INGEST_WORKERS="many")
+
+
+def test_worker_handoff_returns_at_once_keeps_order_and_reports_errors() -> None:
+    """Batches go to the worker processes from a background thread: the fetching loop is not
+    held while the first worker starts (the fork server imports for seconds), results come back
+    in order, and a batch that fails in a worker raises where it is collected."""
+    import time
+    from concurrent.futures import CancelledError
+
+    pool = flows._prepare_pool(2)
+    if pool is None:
+        pytest.skip("no forkserver start method on this platform")
+    try:
+        t = time.perf_counter()
+        futures = [pool.submit(divmod, n, 7) for n in range(50)]
+        failing = pool.submit(int, "not a number")
+        assert time.perf_counter() - t < 0.5
+        assert [f.result(timeout=120) for f in futures] == [divmod(n, 7) for n in range(50)]
+        with pytest.raises(ValueError, match="not a number"):
+            failing.result(timeout=60)
+        # cancelled before it reached the pool: it is never run
+        blocker = pool.feeder.submit(time.sleep, 0.5)
+        late = pool.submit(divmod, 1, 1)
+        assert late.cancel() and blocker.result() is None
+        with pytest.raises(CancelledError):
+            late.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
