@@ -21,6 +21,13 @@ Files (a version directory): `weights.npz` (plain arrays, loaded with `allow_pic
 `coef` array (all shipped versions); with `subjectivity_bits` < n_bits the subjectivity head (which
 uses the top `subjectivity_bits` of the same hash) and the polarity head are stored at their own
 sizes.
+
+Optional (`rating_mix` > 0; no shipped version uses it): a rating head on the same features — the
+mean of logistic heads "rating >= k" (ordinal thresholds, e.g. 5, 7, 9) over reviews of every
+rating 1–10, the 5–8 ones that the binary labels leave out included — is folded into the polarity
+head, polarity = (1 - m)·polarity + m·s·rating with s the ratio of their logits' standard deviations
+on the polarity rows; the stored model is still one `coef` row per head, so loading and scoring do
+not change.
 """
 
 from __future__ import annotations
@@ -278,6 +285,31 @@ def _fit_head(
     return coef, float(clf.intercept_[0])
 
 
+def _fit_rating_head(
+    X: sp.csr_matrix,
+    rating: np.ndarray,
+    thresholds: Sequence[int],
+    alpha: float,
+    epochs: int,
+    seed: int,
+) -> tuple[np.ndarray, float]:
+    """Ordinal rating head: the mean of binary logistic heads `rating >= k` for k in thresholds.
+
+    Each threshold head is a plain `_fit_head` (classes balanced by weight); the mean of their
+    logits is again one linear model.
+    """
+    rating = np.asarray(rating, dtype=np.float64)
+    coefs, intercepts = [], []
+    for k in thresholds:
+        y = (rating >= k).astype(int)
+        if y.min() == y.max():
+            raise ValueError(f"rating threshold {k}: every rating is on one side")
+        c, b = _fit_head(X, y, np.ones(y.size), alpha, None, epochs, seed)
+        coefs.append(c)
+        intercepts.append(b)
+    return np.mean(coefs, axis=0).astype(np.float32), float(np.mean(intercepts))
+
+
 class SentimentModel:
     """Hashed two-head linear sentiment model (scikit-learn estimator contract)."""
 
@@ -298,6 +330,9 @@ class SentimentModel:
         morph_ngram: tuple[int, int] | None = None,
         subjectivity_bits: int | None = None,
         weight_mantissa_bits: int = 10,
+        rating_mix: float = 0.0,
+        rating_thresholds: tuple[int, ...] = (5, 7, 9),
+        alpha_rating: float = 5e-7,
     ) -> None:
         self.version = version
         self.n_bits = n_bits
@@ -313,6 +348,9 @@ class SentimentModel:
         self.morph_ngram = morph_ngram
         self.subjectivity_bits = subjectivity_bits
         self.weight_mantissa_bits = weight_mantissa_bits
+        self.rating_mix = rating_mix
+        self.rating_thresholds = rating_thresholds
+        self.alpha_rating = alpha_rating
 
     def get_params(self, deep: bool = True) -> dict[str, object]:
         return {
@@ -332,6 +370,9 @@ class SentimentModel:
                 "morph_ngram",
                 "subjectivity_bits",
                 "weight_mantissa_bits",
+                "rating_mix",
+                "rating_thresholds",
+                "alpha_rating",
             )
         }
 
@@ -362,11 +403,14 @@ class SentimentModel:
         sample_weight: np.ndarray | None = None,
         subjectivity_weight: np.ndarray | None = None,
         X: sp.csr_matrix | None = None,
+        rating: np.ndarray | None = None,
     ) -> SentimentModel:
         """Fit both heads: polarity on negative/positive rows, subjectivity on all rows.
 
         `subjectivity_weight` (default: `sample_weight`) lets a source count differently in the
-        subjectivity head; `X` may pass precomputed `features()` of the same rows.
+        subjectivity head; `X` may pass precomputed `features()` of the same rows. With
+        `rating_mix` > 0, `rating` (1–10, NaN where a row has none) teaches the rating head that
+        is folded into the polarity head; rows with a rating but zero weights teach only it.
         """
         y = np.asarray(y)
         unknown = set(np.unique(y)) - set(LABELS)
@@ -388,6 +432,8 @@ class SentimentModel:
             )
             a = float(self.polarity_mix)
             coef_p, b_p = a * coef_p + (1 - a) * coef_q, a * b_p + (1 - a) * b_q
+        if float(self.rating_mix) > 0:
+            coef_p, b_p = self._mix_rating_head(X, rating, pol, coef_p, b_p)
         subj = ws > 0
         shift = self._subjectivity_shift()
         Xs = X[subj]
@@ -417,6 +463,40 @@ class SentimentModel:
         self.coef_ = coef
         self.intercept_ = np.array([b_s, b_p], dtype=np.float32)
         return self
+
+    def _mix_rating_head(
+        self,
+        X: sp.csr_matrix,
+        rating: np.ndarray | None,
+        pol: np.ndarray,
+        coef_p: np.ndarray,
+        b_p: float,
+    ) -> tuple[np.ndarray, float]:
+        """(1 - m)·polarity + m·s·rating head: one linear model (s: ratio of logit spreads)."""
+        m = float(self.rating_mix)
+        if not 0 < m <= 1:
+            raise ValueError(f"rating_mix must be in [0, 1], got {m}")
+        if rating is None or len(rating) != X.shape[0]:
+            raise ValueError("rating_mix > 0 needs a `rating` (NaN where none) for every row")
+        r = np.asarray(rating, dtype=np.float64)
+        has = np.isfinite(r)
+        if not ((r[has] >= 1) & (r[has] <= 10)).all() or has.sum() < 2:
+            raise ValueError("ratings must be 1–10 (NaN where a row has none), at least two")
+        coef_r, b_r = _fit_rating_head(
+            X[has],
+            r[has],
+            tuple(int(k) for k in self.rating_thresholds),
+            self.alpha_rating,
+            self.epochs,
+            self.random_state,
+        )
+        Xp = X[pol]
+        sd_r = float(np.std(Xp @ coef_r))
+        s = float(np.std(Xp @ coef_p)) / sd_r if sd_r > 0 else 0.0
+        return (
+            ((1 - m) * coef_p + (m * s) * coef_r).astype(np.float32),
+            (1 - m) * b_p + m * s * b_r,
+        )
 
     def _subjectivity_shift(self) -> int:
         """How many low hash bits the subjectivity head ignores (0: same columns as polarity)."""
@@ -582,6 +662,9 @@ def load_sentiment_model(path: Path) -> SentimentModel:
                 else int(params["subjectivity_bits"])
             ),
             weight_mantissa_bits=int(params.get("weight_mantissa_bits", 10)),
+            rating_mix=float(params.get("rating_mix", 0.0)),
+            rating_thresholds=tuple(int(k) for k in params.get("rating_thresholds", (5, 7, 9))),
+            alpha_rating=float(params.get("alpha_rating", 5e-7)),
         )
         shift = model._subjectivity_shift()
         if len(model.class_bias) != 3 or not np.isfinite(model.class_bias).all():

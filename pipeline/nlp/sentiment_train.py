@@ -107,6 +107,29 @@ def nsmc_reviews(corpora: Path) -> pd.DataFrame:
     return pd.DataFrame(recs, columns=["review_id", "movie_id", "text", "label", "split"])
 
 
+@functools.lru_cache(maxsize=2)
+def nsmc_ratings(corpora: Path) -> pd.DataFrame:
+    """Every review under 140 characters with its rating (1–10, the 5–8 ones too): columns
+    review_id, text, rating, split (as `nsmc_reviews`). Cached per path; callers never mutate it."""
+    recs = []
+    with gzip.open(_need(corpora, NSMC_FILE), "rt", encoding="utf-8") as f:
+        for line in f:
+            r = json.loads(line)
+            text = r["review"].strip()
+            if not text or len(text) >= 140:
+                continue
+            b = _bucket(r["movie_id"], 20)
+            recs.append(
+                (
+                    r["review_id"],
+                    text,
+                    int(r["rating"]),
+                    "test" if b < 2 else "val" if b == 2 else "train",
+                )
+            )
+    return pd.DataFrame(recs, columns=["review_id", "text", "rating", "split"])
+
+
 def balanced(df: pd.DataFrame, seed: int, n_per_class: int | None = None) -> pd.DataFrame:
     """Down-sample every label to the size of the smallest (or `n_per_class`), seeded."""
     n = int(df["label"].value_counts().min())
@@ -690,6 +713,12 @@ class SentimentTrainConfig:
     news_drop_editorial: bool = True
     templates_extended: bool = True
     tune_class_bias: bool = True  # on the 254-item DEV set; adopted only by the bootstrap rule
+    # Rating head (tried after 2026.11.3, off): ordinal logistic heads "rating >= k" over the
+    # 1–10 ratings of every training-movie review (5–8 included) on the same features, folded
+    # into the polarity head with share `rating_mix` (0 = off, 2026.11.3's model).
+    rating_mix: float = 0.0
+    rating_thresholds: tuple[int, ...] = (5, 7, 9)
+    alpha_rating: float = 5e-7
     sources: tuple[str, ...] = field(
         default=("nsmc", "kote", "news", "moon", "templates", "handwritten", "sarcasm")
     )
@@ -720,13 +749,32 @@ def training_rows(
         n_pos = int(n_neg * config.nsmc_positive_per_negative) if sample is None else sample // 2
         neg = neg.sample(n=min(n_neg, len(neg)), random_state=seed)
         pos = pos.sample(n=min(n_pos, len(pos)), random_state=seed)
-        df = pd.concat([neg, pos])[["text", "label"]].assign(source="nsmc", w_pol=1.0)
+        picked = pd.concat([neg, pos])
+        df = picked[["text", "label"]].assign(source="nsmc", w_pol=1.0)
         # only a seeded subset of reviews teaches the subjectivity head "opinionated"
         n_subj = min(len(df), config.nsmc_subjectivity_rows)
         subj = np.zeros(len(df))
         subj[np.random.default_rng(seed).choice(len(df), n_subj, replace=False)] = 1.0
         df["w_subj"] = subj
         parts.append(df)
+        if config.rating_mix > 0:
+            # the rating head learns from these reviews' ratings and from the training movies'
+            # 5–8 reviews (placeholder label `neutral`, weight 0 in both other heads)
+            rated = nsmc_ratings(corpora)
+            rating_of = dict(zip(rated["review_id"], rated["rating"], strict=True))
+            df["rating"] = [float(rating_of[i]) for i in picked["review_id"]]
+            mid = rated[(rated["split"] == "train") & rated["rating"].between(5, 8)]
+            if sample is not None:
+                mid = mid.sample(n=min(len(mid), sample // 2), random_state=seed)
+            parts.append(
+                mid[["text"]].assign(
+                    label="neutral",
+                    source="nsmc_rating_5_8",
+                    w_pol=0.0,
+                    w_subj=0.0,
+                    rating=mid["rating"].astype(float),
+                )
+            )
     if "kote" in config.sources:
         k = kote_comments(corpora)
         k = capped(k[(k["split"] == "train") & (k["label"] != "mixed")])
@@ -878,6 +926,9 @@ def fit_sentiment_model(
         morph_ngram=config.morph_ngram,
         subjectivity_bits=config.subjectivity_bits,
         weight_mantissa_bits=config.weight_mantissa_bits,
+        rating_mix=config.rating_mix,
+        rating_thresholds=config.rating_thresholds,
+        alpha_rating=config.alpha_rating,
     )
     return model.fit(
         rows["text"].tolist(),
@@ -885,6 +936,7 @@ def fit_sentiment_model(
         rows["label"].to_numpy(),
         sample_weight=rows["w_pol"].to_numpy(),
         subjectivity_weight=rows["w_subj"].to_numpy(),
+        rating=rows["rating"].to_numpy(dtype=float) if "rating" in rows else None,
     )
 
 
@@ -1233,6 +1285,19 @@ def _card_subj(n_bits: int, subjectivity_bits: int | None) -> str:
     )
 
 
+def _card_rating(params: dict) -> str:
+    m = float(params.get("rating_mix", 0.0))
+    if m <= 0:
+        return ""
+    ks = ", ".join(str(k) for k in params.get("rating_thresholds", (5, 7, 9)))
+    return (
+        f"\n- A rating head is folded into the polarity head (share {m}): the mean of logistic\n"
+        f'  heads "rating >= k" (k = {ks}; α = {params.get("alpha_rating")}) over the training\n'
+        "  movies' reviews of every rating 1–10 (the 5–8 ones the binary labels leave out too),\n"
+        "  scaled to the polarity head's logit spread on its training rows; one linear model."
+    )
+
+
 def model_card(meta: dict) -> str:
     """MODEL_CARD.md text from meta.json."""
     m = meta.get("metrics", {})
@@ -1253,7 +1318,8 @@ def model_card(meta: dict) -> str:
             mix=params_.get("polarity_mix", 0.5),
             mix_plain=round(1 - params_.get("polarity_mix", 0.5), 2),
             morph=_card_morph(params_.get("morph_ngram")),
-            subj=_card_subj(params_["n_bits"], params_.get("subjectivity_bits")),
+            subj=_card_subj(params_["n_bits"], params_.get("subjectivity_bits"))
+            + _card_rating(params_),
             files=(
                 ": `coef_subjectivity`, `coef_polarity`, `intercept`"
                 if params_.get("subjectivity_bits") not in (None, params_["n_bits"])

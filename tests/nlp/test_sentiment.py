@@ -338,3 +338,55 @@ def test_previous_versions_still_load_and_score(version, tokenizer):
     ]
     labels, _ = old.predict(texts, tokenizer.analyze(texts))
     assert labels == ["positive", "negative"]
+
+
+def test_rating_head_folds_into_the_polarity_head(tmp_path, tokenizer):
+    """Off by default; on, it changes only the polarity row, deterministically, same file format."""
+    texts, y = list(TINY_TEXTS), list(TINY_LABELS)
+    rating = [10.0, 9.0, 1.0, 2.0, np.nan, np.nan] * 5
+    # reviews rated 5–8 teach only the rating head (weight 0 in both other heads)
+    texts += ["그냥 그래요 볼만함", "나쁘지 않았어요 괜찮음", "조금 지루했어요"] * 3
+    y += ["neutral"] * 9
+    rating += [7.0, 8.0, 5.0] * 3
+    w = np.array([1.0] * 30 + [0.0] * 9)
+    toks = tokenizer.analyze(texts)
+    kw = {"sample_weight": w, "subjectivity_weight": w}
+    base = SentimentModel(n_bits=16).fit(texts, toks, y, **kw)
+    off = SentimentModel(n_bits=16).fit(texts, toks, y, rating=np.array(rating), **kw)
+    np.testing.assert_array_equal(off.coef_, base.coef_)
+    a = SentimentModel(n_bits=16, rating_mix=0.3).fit(
+        texts, toks, y, rating=np.array(rating), **kw
+    )
+    b = SentimentModel(n_bits=16, rating_mix=0.3).fit(
+        texts, toks, y, rating=np.array(rating), **kw
+    )
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+    np.testing.assert_array_equal(a.coef_[0], base.coef_[0])
+    assert not np.array_equal(a.coef_[1], base.coef_[1])
+    labels, _ = a.predict(texts[:6], toks[:6])
+    assert labels == y[:6]
+    a.save(tmp_path / "v")
+    with np.load(tmp_path / "v" / "weights.npz", allow_pickle=False) as npz:
+        assert sorted(npz.files) == ["coef", "intercept"]
+    c = load_sentiment_model(tmp_path / "v")
+    assert c.rating_mix == 0.3 and c.rating_thresholds == (5, 7, 9)
+    np.testing.assert_allclose(
+        c.predict_proba(texts, toks), a.predict_proba(texts, toks), atol=2e-3
+    )
+    with pytest.raises(ValueError, match="rating"):
+        SentimentModel(n_bits=16, rating_mix=0.3).fit(texts, toks, y, **kw)
+
+
+@needs_corpora
+def test_rating_rows_only_when_the_rating_head_is_on():
+    from pipeline.nlp.sentiment_train import SentimentTrainConfig, training_rows
+
+    assert "rating" not in training_rows(CORPORA, sample=2000).columns
+    rows = training_rows(CORPORA, sample=2000, config=SentimentTrainConfig(rating_mix=0.3))
+    nsmc = rows[rows["source"] == "nsmc"]
+    assert ((nsmc["rating"] >= 9) == (nsmc["label"] == "positive")).all()
+    assert nsmc["rating"].between(1, 10).all() and not nsmc["rating"].between(5, 8).any()
+    mid = rows[rows["source"] == "nsmc_rating_5_8"]
+    assert len(mid) > 0 and mid["rating"].between(5, 8).all()
+    assert (mid[["w_pol", "w_subj"]] == 0).all().all()
+    assert rows.loc[~rows["source"].str.startswith("nsmc"), "rating"].isna().all()
