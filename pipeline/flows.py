@@ -732,8 +732,8 @@ class _Handoff:
 
 def ingest_x(
     *, settings: Settings, since: datetime, until: datetime, queries: list[str] | None = None,
-    bearer_token: str | None = None, client=None, policy=None, batch_size: int = 5000,
-    workers: int | None = None, backlog: int = 8,
+    bearer_token: str | None = None, client=None, policy=None, batch_size: int = 10_000,
+    workers: int | None = None, backlog: int = 4,
 ) -> list[RunSummary]:
     """X API v2 recent search for each query over [since, until); incremental by cursor.
 
@@ -742,7 +742,7 @@ def ingest_x(
     while the next pages are fetched; batches are stored strictly in order, and a query's cursor
     is saved only after its batch is stored, so an interruption re-fetches at most the batches in
     flight (skipped by post id), never loses one. Up to `workers + backlog` batches may be in
-    flight (a batch of 5,000 X posts holds about 15 MB): fetching goes on while the workers start
+    flight (a batch of 10,000 X posts holds about 30 MB): fetching goes on while the workers start
     or fall behind, and a finished batch is stored as soon as those before it are.
     """
     from collections import deque
