@@ -698,6 +698,7 @@ class _Handoff:
 
         self.pool = pool
         self.feeder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="minsim-handoff")
+        self.queued: set = set()  # futures not yet handed to the pool
 
     def submit(self, fn, /, *args, **kwargs):
         from concurrent.futures import CancelledError, Future
@@ -713,6 +714,7 @@ class _Handoff:
                 out.set_result(inner.result())
 
         def forward() -> None:
+            self.queued.discard(out)
             if not out.set_running_or_notify_cancel():
                 return  # cancelled before it reached the pool
             try:
@@ -722,11 +724,14 @@ class _Handoff:
             else:
                 inner.add_done_callback(copy)
 
+        self.queued.add(out)
         self.feeder.submit(forward)
         return out
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         self.feeder.shutdown(wait=True, cancel_futures=cancel_futures)
+        for out in list(self.queued):  # never handed over: cancelled, so no one waits forever
+            out.cancel()
         self.pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 

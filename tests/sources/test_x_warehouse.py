@@ -154,5 +154,10 @@ def test_worker_handoff_returns_at_once_keeps_order_and_reports_errors() -> None
         assert late.cancel() and blocker.result() is None
         with pytest.raises(CancelledError):
             late.result()
+        # shut down with work still queued: that work is cancelled, not left pending
+        pool.feeder.submit(time.sleep, 0.5)
+        queued = pool.submit(divmod, 2, 1)
+        pool.shutdown(wait=True, cancel_futures=True)
+        assert queued.cancelled()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
