@@ -120,23 +120,14 @@ def scrub_payload(value: object, salt: str) -> object:
     is never itself masked; identifier and time fields (`pii.plain_key`) keep their values.
     """
     kind = type(value)
+    if kind not in _RULE_KINDS:
+        kind = _kind(value)
     if kind is dict:
         return _scrub_dict(value, salt)
     if kind is list:
         return [scrub_payload(v, salt) for v in value]
     if kind is str:
         return _masked(value)
-    return _scrub_other(value, salt)
-
-
-def _scrub_other(value: object, salt: str) -> object:
-    """`scrub_payload` of a value that is not exactly a dict, list or str (subclasses too)."""
-    if isinstance(value, str):
-        return _masked(value)
-    if isinstance(value, dict):
-        return _scrub_dict(value, salt)
-    if isinstance(value, list):
-        return [scrub_payload(v, salt) for v in value]
     return value
 
 
@@ -144,15 +135,27 @@ def _pseudonym(value: object, salt: str) -> str:
     return "h:" + author_hash(value if type(value) is str else str(value), salt)
 
 
+def _kind(value: object) -> type | None:
+    """The rules' type of a value that is not exactly str, int, dict or list (subclasses)."""
+    for kind in (str, dict, list):
+        if isinstance(value, kind):
+            return kind
+    return int if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+_RULE_KINDS = frozenset({str, int, dict, list})
+
+
 def _scrub_dict(value: dict, salt: str) -> dict:
     """`scrub_payload` of a dict. The hot path of X ingest (a post's payload holds a dozen
-    nested objects), so it dispatches on exact types and inlines the memo lookups; any other
-    type takes the general path of the same rules."""
+    nested objects), so it dispatches on exact types and inlines the memo lookups."""
     is_user = "username" in value or "screen_name" in value
     masked_get, plain_get = _MASKED.get, _PLAIN_KEYS.get
     out = {}
     for k, v in value.items():
         kind = type(v)
+        if kind not in _RULE_KINDS:
+            kind = _kind(v)
         if kind is str:
             if k in _AUTHOR_KEYS or (is_user and (k == "name" or k == "id")):
                 out[k] = _pseudonym(v, salt)
@@ -171,20 +174,6 @@ def _scrub_dict(value: dict, salt: str) -> dict:
             out[k] = _pseudonym(v, salt) if k in _AUTHOR_KEYS or (is_user and k == "id") else v
         elif kind is dict or kind is list:
             out[k] = pseudonymise_obj(v, salt) if _is_plain(k) else scrub_payload(v, salt)
-        elif v is None or kind is bool or kind is float:
-            out[k] = v
-        elif isinstance(v, str):
-            if k in _AUTHOR_KEYS or (is_user and (k == "name" or k == "id")):
-                out[k] = _pseudonym(v, salt)
-            elif len(v) < MIN_PII_CHARS or _is_plain(k):
-                out[k] = v
-            else:
-                out[k] = _masked(v)
-        elif isinstance(v, (dict, list)):
-            out[k] = pseudonymise_obj(v, salt) if _is_plain(k) else scrub_payload(v, salt)
-        elif (isinstance(v, int) and not isinstance(v, bool)
-              and (k in _AUTHOR_KEYS or (is_user and k == "id"))):
-            out[k] = _pseudonym(v, salt)
         else:
             out[k] = v
     return out
