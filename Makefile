@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
-APT_PACKAGES := chromium fonts-nanum
+APT_PACKAGES := chromium fonts-nanum fonts-noto-color-emoji
 export UV_PYTHON ?= 3.11
 
 .PHONY: help uv system-deps install install-all demo test eval bench lint clean
@@ -15,9 +15,11 @@ help:
 uv:
 	@command -v uv >/dev/null 2>&1 || [ -x "$(UV)" ] || python3 -m pip install --quiet uv
 
-# Chromium renders the PDF briefing and runs the browser test; fonts-nanum is a Korean font.
+# Chromium renders the PDF briefing and runs the browser test; fonts-nanum is a Korean font and
+# fonts-noto-color-emoji draws the emoji citizens write (no empty boxes in the PDF).
 system-deps:
 	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi nanum \
+	    || ! fc-list 2>/dev/null | grep -qi 'color emoji' \
 	    || ! command -v java >/dev/null 2>&1; then \
 	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
 	    echo "installing $(APT_PACKAGES) (apt)"; \

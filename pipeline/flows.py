@@ -719,7 +719,7 @@ class _Handoff:
                 return  # cancelled before it reached the pool
             try:
                 inner = self.pool.submit(fn, *args, **kwargs)
-            except BaseException as exc:  # a broken or shut-down pool: the caller sees it
+            except Exception as exc:  # noqa: BLE001 - a broken or shut-down pool: the caller sees it
                 out.set_exception(exc)
             else:
                 inner.add_done_callback(copy)

@@ -26,6 +26,7 @@ import duckdb
 import jinja2
 import pandas as pd
 
+from pipeline.nlp.policy import sub_issues
 from pipeline.reports import charts
 from pipeline.schema import DISTRICTS, NO_DISTRICT, POLICY_AREAS
 
@@ -341,6 +342,7 @@ def _area_details(
 ) -> list[dict]:
     p = period.params()
     subs = _records(_query(con, "sub_issues", p))
+    labels = sub_issues()
     kws = _records(_query(con, "area_keywords", p))
     reps = _records(_query(con, "representative_posts", p))
     out = []
@@ -370,7 +372,12 @@ def _area_details(
         out.append(
             {
                 **a,
-                "sub_issues": [s for s in subs if s["policy_area"] == code],
+                "sub_issues": [
+                    {**s, "label": labels[s["sub_issue"]].label if s["sub_issue"] in labels
+                     else s["sub_issue"]}
+                    for s in subs
+                    if s["policy_area"] == code
+                ],
                 "keywords": keywords,
                 "posts_shown": [
                     {
@@ -479,6 +486,7 @@ def _topics(con: duckdb.DuckDBPyConnection, period: Period) -> dict:
     rows = _records(_query(con, "topics", period.params()))
     for r in rows:
         r["keywords"] = list(r["keywords"]) if r["keywords"] is not None else []
+        r["first_seen"] = pd.Timestamp(r["first_seen"]).date() if r["first_seen"] else None
     return {"status": "ok" if rows else "empty", "rows": rows}
 
 
@@ -579,11 +587,11 @@ def _generic_table(
     """First rows of an optional per-day table for the period, with Korean column labels."""
     cols = _columns(con, table)
     if not cols:
-        return {"status": "missing", "header": [], "rows": []}
+        return {"status": "missing", "header": [], "rows": [], "numeric": []}
     day_col = next((c for c in ("day", "window_end", "end_day") if c in cols), None)
     shown = [c for c in labels if c in cols]
     if not shown:
-        return {"status": "missing", "header": [], "rows": []}
+        return {"status": "missing", "header": [], "rows": [], "numeric": []}
     where, params = "", []
     if day_col:
         where, params = f"WHERE {day_col}::DATE BETWEEN ? AND ?", [period.start, period.end]
@@ -601,6 +609,7 @@ def _generic_table(
         "status": "ok" if rows else "empty",
         "header": [labels[c] for c in shown],
         "rows": rows,
+        "numeric": [i for i, c in enumerate(shown) if pd.api.types.is_numeric_dtype(df[c])],
     }
 
 
@@ -611,6 +620,8 @@ def _cell(col: str, v: object) -> str:
         return area_ko(str(v))
     if col == "channel":
         return CHANNEL_KO.get(str(v), str(v))
+    if col == "kind":
+        return KIND_KO.get(str(v), str(v))
     if isinstance(v, bool):
         return "예" if v else "아니오"
     if isinstance(v, float):
@@ -782,36 +793,10 @@ LEADER_LABELS = {
     "influence": "영향력",
     "score": "점수",
 }
-RESPONSE_LABELS = {
-    "account": "공식 계정",
-    "account_name": "공식 계정",
-    "department": "부서",
-    "policy_area": "분야",
-    "mentions": "시민 언급",
-    "citizen_posts": "시민 게시물",
-    "answered": "응답",
-    "answered_share": "응답률",
-    "response_rate": "응답률",
-    "median_response_minutes": "응답 시간 중앙값(분)",
-    "median_minutes": "응답 시간 중앙값(분)",
-    "median_response_hours": "응답 시간 중앙값(시간)",
-}
-MVOTING_LABELS = {
-    "poll_id": "투표",
-    "question": "질문",
-    "title": "질문",
-    "policy_area": "분야",
-    "votes": "투표 수",
-    "vote_share": "찬성(투표)",
-    "yes_share": "찬성(투표)",
-    "online_posts": "온라인 게시물",
-    "online_positive_share": "긍정(온라인)",
-    "online_negative_share": "부정(온라인)",
-    "online_support": "찬성(온라인)",
-    "disagree": "불일치",
-    "disagreement": "불일치",
-    "gap": "차이",
-}
+KIND_KO = {"official": "공식 계정", "media": "언론", "organisation": "단체", "individual": "개인",
+           "unknown": "미분류"}
+AGREEMENT_KO = {"agree": "일치", "disagree": "불일치", "insufficient_data": "자료 부족"}
+MIN_UNANSWERED = 3  # unanswered citizen questions that make the "대응이 필요한 사항" list
 COORDINATED_LABELS = {
     "cluster_id": "묶음",
     "author_hash": "계정(가명)",
@@ -822,14 +807,83 @@ COORDINATED_LABELS = {
 }
 
 
+def _responses(con: duckdb.DuckDBPyConnection, period: Period) -> dict:
+    """Citizen questions to official accounts per department: answered, how fast, and a line
+    for the summary when enough are still unanswered."""
+    needed = {"department", "official_handle", "policy_area", "answered", "response_minutes", "day"}
+    if not needed <= _columns(con, "official_responses"):
+        return {"status": "missing", "header": [], "rows": [], "numeric": [], "unanswered": None}
+    df = _query(con, "official_responses", period.params())
+    rows = [
+        [
+            r["department"],
+            _first_areas(str(r["policy_areas"] or "")),
+            fmt_num(r["asked"]),
+            fmt_num(r["answered"]),
+            fmt_pct(r["answered_share"]),
+            "–" if r["median_minutes"] is None else f"{r['median_minutes']:,.0f}분",
+            fmt_num(r["unanswered"]),
+        ]
+        for r in _records(df)
+    ]
+    unanswered = int(df["unanswered"].sum()) if not df.empty else 0
+    line = None
+    if unanswered >= MIN_UNANSWERED:
+        top = df.iloc[0]
+        line = (
+            f"공식 계정에 온 시민 질문·민원 {fmt_num(int(df['asked'].sum()))}건 중 "
+            f"{fmt_num(unanswered)}건이 아직 답변되지 않았습니다"
+            f"(가장 많은 곳: {top['department']} {fmt_num(int(top['unanswered']))}건)."
+        )
+    return {
+        "status": "ok" if rows else "empty",
+        "header": ["부서", "분야", "시민 질문", "응답", "응답률", "응답 시간 중앙값", "미응답"],
+        "rows": rows[:10],
+        "numeric": [2, 3, 4, 5, 6],
+        "unanswered": line,
+    }
+
+
+def _first_areas(codes: str, shown: int = 3) -> str:
+    """'a,b,c,d' as '교통·도시, … 외 1개' (a department's posts may touch every area)."""
+    names = [area_ko(c) for c in codes.split(",") if c]
+    more = f" 외 {len(names) - shown}개" if len(names) > shown else ""
+    return (", ".join(names[:shown]) + more) or "–"
+
+
+def _mvoting(con: duckdb.DuckDBPyConnection, period: Period) -> dict:
+    """Each poll's vote against what posts about it say (latest comparison in the period)."""
+    needed = {"poll_id", "question", "total_votes", "vote_support", "online_support", "agreement"}
+    if not needed <= _columns(con, "mvoting_comparison"):
+        return {"status": "missing", "header": [], "rows": [], "numeric": []}
+    rows = [
+        [
+            r["question"],
+            area_ko(r["policy_area"]),
+            fmt_num(r["total_votes"]),
+            fmt_pct(r["vote_support"]),
+            fmt_num(r["online_posts"]),
+            fmt_pct(r["online_support"]),
+            AGREEMENT_KO.get(r["agreement"], r["agreement"]),
+            r["main_arguments"] or "–",
+        ]
+        for r in _records(_query(con, "mvoting_comparison", period.params()))
+    ]
+    return {
+        "status": "ok" if rows else "empty",
+        "header": ["질문", "분야", "투표 수", "찬성(투표)", "온라인 게시물", "찬성(온라인)",
+                   "투표와 온라인", "주요 논거"],
+        "rows": rows,
+        "numeric": [2, 3, 4, 5],
+    }
+
+
 def _signals(con: duckdb.DuckDBPyConnection, period: Period) -> dict:
-    leaders = _generic_table(con, "opinion_leaders", period, ("rank", "score DESC"), LEADER_LABELS)
-    responses = _generic_table(
-        con, "official_responses", period, ("citizen_posts DESC",), RESPONSE_LABELS
-    )
-    mvoting = _generic_table(
-        con, "mvoting_comparison", period, ("disagree DESC", "votes DESC"), MVOTING_LABELS
-    )
+    # the day's ten leading accounts over all areas (rank 1 of every area repeats the city's own)
+    leaders = _generic_table(con, "opinion_leaders", period,
+                             ("policy_area = 'all' DESC", "rank", "score DESC"), LEADER_LABELS)
+    responses = _responses(con, period)
+    mvoting = _mvoting(con, period)
     coordinated = _generic_table(
         con, "coordinated_accounts", period, ("posts DESC",), COORDINATED_LABELS
     )
@@ -919,7 +973,8 @@ def briefing_context(
             "hashtags": hashtags,
             "signals": signals,
             "summary": _summary(
-                period, base_days, totals, areas, districts, alerts, topics, hashtags, {}
+                period, base_days, totals, areas, districts, alerts, topics, hashtags,
+                signals["responses"],
             ),
         }
     )

@@ -88,7 +88,7 @@ QUALIFY row_number() OVER (
 
 -- name: hashtags
 WITH h AS (
-    SELECT lower(unnest(hashtags)) AS tag, day
+    SELECT lower(ltrim(unnest(hashtags), '#')) AS tag, day  -- stored as '#서울시'; shown with one '#'
     FROM posts
     WHERE day BETWEEN $base_start AND $end AND duplicate_of IS NULL
 )
@@ -176,3 +176,37 @@ WHERE day BETWEEN $start AND $end
 GROUP BY policy_area, source, target
 QUALIFY row_number() OVER (PARTITION BY policy_area ORDER BY sum(weight) DESC, source, target) <= 25
 ORDER BY policy_area, weight DESC;
+
+-- name: official_responses
+-- Citizen posts addressed to an official account, per department: how many were answered and how
+-- fast; its posts' policy areas, most frequent first.
+WITH r AS (
+    SELECT coalesce(department, official_handle) AS department, policy_area, answered, response_minutes
+    FROM official_responses
+    WHERE day BETWEEN $start AND $end
+),
+areas AS (
+    SELECT department, string_agg(policy_area, ',' ORDER BY n DESC, policy_area) AS policy_areas
+    FROM (SELECT department, policy_area, count(*) AS n FROM r WHERE policy_area IS NOT NULL GROUP BY ALL)
+    GROUP BY department
+)
+SELECT r.department,
+       count(*)                                             AS asked,
+       count(*) FILTER (WHERE answered)                     AS answered,
+       count(*) FILTER (WHERE answered)::DOUBLE / count(*)  AS answered_share,
+       median(response_minutes) FILTER (WHERE answered)     AS median_minutes,
+       count(*) FILTER (WHERE NOT answered)                 AS unanswered,
+       any_value(areas.policy_areas)                        AS policy_areas
+FROM r
+LEFT JOIN areas USING (department)
+GROUP BY r.department
+ORDER BY unanswered DESC, asked DESC, r.department;
+
+-- name: mvoting_comparison
+SELECT poll_id, question, policy_area, total_votes, leading_option, vote_support, online_posts,
+       online_support, agreement, main_arguments
+FROM mvoting_comparison
+WHERE day BETWEEN $start AND $end
+QUALIFY row_number() OVER (PARTITION BY poll_id ORDER BY day DESC) = 1
+ORDER BY agreement = 'disagree' DESC, total_votes DESC, poll_id
+LIMIT 10;

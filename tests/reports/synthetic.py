@@ -55,8 +55,8 @@ AREA_WORDS: dict[str, list[str]] = {
     "other": ["외교", "국방", "농산물", "날씨", "연휴", "선거", "뉴스", "기타"],
 }
 SUB_ISSUES = {
-    "transport_urban": ["subway", "bus", "bike", "housing"],
-    "safety_environment": ["air", "waste", "noise"],
+    "transport_urban": ["subway", "bus", "ddareungi", "housing"],
+    "safety_environment": ["fine_dust", "waste", "noise"],
 }
 NEG = [
     "너무 불편해요 ㅠㅠ",
@@ -110,6 +110,8 @@ def _posts_for_day(rng: np.random.Generator, day: dt.date, n: int, spike: bool) 
         tags = [HASHTAGS[i % len(HASHTAGS)]]
         if spike and i < max(n // 6, 5):
             tags = ["지하철운행중단", "강남역"]
+        if i % 2:  # ingest stores tags as written ("#서울시"); files may carry them without '#'
+            tags = ["#" + t for t in tags]
         rows.append(
             (
                 f"{channel[i]}:{day:%Y%m%d}{i:06d}",

@@ -96,6 +96,76 @@ def test_topics_networks_hashtags_coverage(daily_html: str) -> None:
     assert daily_html.count('class="tile"') == 25
 
 
+def test_hashtags_and_sub_issues_read_in_korean(daily_html: str) -> None:
+    tags = daily_html.split('id="hashtags"')[1].split("</section>")[0]
+    assert "#지하철운행중단" in tags and "##" not in tags
+    # '#서울시' and '서울시' are one tag
+    assert len(re.findall(r"<li>#서울시 ", tags)) == 1
+    areas = daily_html.split('id="areas"')[1].split('id="districts"')[0]
+    for label in ("지하철", "따릉이·공공자전거", "미세먼지·대기질"):
+        assert f">{label} " in areas, label
+    assert ">subway " not in areas and ">fine_dust " not in areas
+
+
+def test_official_responses_and_mvoting(sample: tuple[Path, dt.date], tmp_path: Path) -> None:
+    path = _copy(sample, tmp_path)
+    day = sample[1]
+    asked = pd.Timestamp(day, tz="Asia/Seoul") + pd.Timedelta(hours=10)
+    rows = [
+        # department, answered, minutes
+        ("교통실", True, 30.0), ("교통실", True, 90.0), ("교통실", False, None),
+        ("복지실", False, None), ("복지실", False, None), ("복지실", False, None),
+    ]
+    con = warehouse.connect(path)
+    warehouse.insert_rows(con, "official_responses", pd.DataFrame([
+        {"post_id": f"x:q{i}", "official_handle": "seoul_" + str(i % 2), "department": dep,
+         "policy_area": "transport_urban" if dep == "교통실" else "health_welfare",
+         "asked_at": asked, "answered": ok, "response_minutes": minutes,
+         "answered_at": asked + pd.Timedelta(minutes=minutes) if ok else None, "day": day}
+        for i, (dep, ok, minutes) in enumerate(rows)
+    ]))
+    warehouse.insert_rows(con, "mvoting_comparison", pd.DataFrame([
+        {"day": day, "poll_id": "mv-9", "question": "한강 야간 축제를 늘릴까요?",
+         "policy_area": "culture_sports", "total_votes": 12345, "leading_option": "반대",
+         "vote_support": 0.4, "support_basis": "yes_option", "online_posts": 57,
+         "online_support": 0.91, "main_arguments": "찬성 측: 야간, 축제", "agreement": "disagree"},
+    ]))
+    con.close()
+    page = _render(path, day, tmp_path / "out")
+    official = page.split('id="official"')[1].split("</section>")[0]
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", official)
+    # worst first: 복지실 (3 asked, 0 answered), then 교통실 (3 asked, 2 answered in 60 min median)
+    assert cells[:7] == ["복지실", "보건·복지", "3", "0", "0%", "–", "3"]
+    assert cells[7:14] == ["교통실", "교통·도시", "3", "2", "67%", "60분", "1"]
+    summary = page.split('id="summary"')[1].split("</section>")[0]
+    assert "시민 질문·민원 6건 중 4건이 아직 답변되지 않았습니다(가장 많은 곳: 복지실 3건)" in summary
+    mv = page.split('id="mvoting"')[1].split("</section>")[0]
+    for text in ("한강 야간 축제를 늘릴까요?", "12,345", "40%", "91%", "불일치"):
+        assert text in mv, text
+
+
+def test_leaders_are_the_days_top_accounts(sample: tuple[Path, dt.date], tmp_path: Path) -> None:
+    path = _copy(sample, tmp_path)
+    day = sample[1]
+    con = warehouse.connect(path)
+    con.execute("DELETE FROM opinion_leaders")
+    warehouse.insert_rows(con, "opinion_leaders", pd.DataFrame([
+        {"day": day, "window_days": 7, "policy_area": area, "rank": rank, "author_hash": who,
+         "kind": kind, "posts": 5, "followers": 100, "engagement": 10.0, "pagerank": 0.1,
+         "score": 1.0 - rank / 10}
+        for area, rank, who, kind in [
+            ("transport_urban", 1, "city", "official"), ("all", 2, "citizen", "individual"),
+            ("all", 1, "city", "official"), ("health_welfare", 1, "city", "official"),
+        ]
+    ]))
+    con.close()
+    leaders = _render(path, day, tmp_path / "out").split('id="leaders"')[1].split("</section>")[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", leaders, flags=re.DOTALL)[1:]
+    cells = [re.findall(r"<td[^>]*>([^<]*)</td>", r) for r in rows]
+    # over all areas first, by rank; kinds in Korean
+    assert [c[:4] for c in cells[:2]] == [["1", "전체", "city", "공식 계정"], ["2", "전체", "citizen", "개인"]]
+
+
 def test_self_contained(daily_html: str) -> None:
     assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", daily_html)
     assert "@import" not in daily_html and "url(http" not in daily_html

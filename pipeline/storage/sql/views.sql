@@ -44,7 +44,7 @@ COMMENT ON COLUMN posts.day IS '작성일 (서울 시간) / calendar day in Asia
 COMMENT ON COLUMN posts.text IS '본문, 개인정보 마스킹 / text as written, personal data masked';
 COMMENT ON COLUMN posts.text_norm IS '분석용 정규화 본문 / normalised text used for analysis';
 COMMENT ON COLUMN posts.author_hash IS '작성자 가명 (솔트 해시) / salted hash of the author';
-COMMENT ON COLUMN posts.hashtags IS '해시태그 / hashtags';
+COMMENT ON COLUMN posts.hashtags IS '해시태그, 쓴 그대로 (#서울시) / hashtags as written, with #';
 COMMENT ON COLUMN posts.duplicate_of IS '중복 원본 게시물 ID (리포스트·복붙) / post this one duplicates';
 COMMENT ON COLUMN posts.duplicate_kind IS '중복 종류: repost, exact, near / kind of duplicate';
 COMMENT ON TABLE post_nlp IS '게시물 분석 결과 / NLP results per post';
