@@ -33,7 +33,7 @@ class Settings:
     sources: tuple[str, ...]
     briefing_email: tuple[str, ...]
     simulator_seed: int
-    ingest_workers: int = 0
+    ingest_workers: int = 0  # get_settings: MINSIM_INGEST_WORKERS, unset = auto
 
     @property
     def reports_dir(self) -> Path:
@@ -62,14 +62,12 @@ def _split(value: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _workers(value: str | None) -> int:
-    """Worker processes that clean X batches while the next pages are fetched (0 = in-process,
-    the default: a run pays a few seconds to start them, worth it for large backfills).
+    """Worker processes that clean X batches while the next pages are fetched (0 = in-process).
+    They start at a run's first full batch (10,000 posts), so smaller runs never pay for them.
 
-    `auto`: 2 on a machine with at least 2 cores, else 0.
+    `auto`, the default: 2 on a machine with at least 2 cores, else 0.
     """
-    if not value:
-        return 0
-    if value.strip().lower() == "auto":
+    if not value or value.strip().lower() == "auto":
         return 2 if (os.cpu_count() or 1) >= 2 else 0
     try:
         n = int(value)

@@ -735,6 +735,28 @@ class _Handoff:
         self.pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
+class _LazyPool:
+    """`ingest_x`'s worker processes, started at the first full batch: a run smaller than one
+    batch (an hourly update, a test) never pays for the fork server's imports."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.pool = None
+        self.tried = workers <= 0
+
+    def get(self):
+        if not self.tried:
+            self.tried = True
+            self.pool = _prepare_pool(self.workers)
+            if self.pool is not None:
+                log.info("ingest_x: %d worker processes clean the batches", self.workers)
+        return self.pool
+
+    def shutdown(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+
 def ingest_x(
     *, settings: Settings, since: datetime, until: datetime, queries: list[str] | None = None,
     bearer_token: str | None = None, client=None, policy=None, batch_size: int = 10_000,
@@ -744,7 +766,8 @@ def ingest_x(
 
     Pages are gathered into batches of about `batch_size` posts. With `workers` > 0 (default
     `settings.ingest_workers`) a batch is cleaned, masked and validated in a worker process
-    while the next pages are fetched; batches are stored strictly in order, and a query's cursor
+    while the next pages are fetched; the workers start at the first full batch, so a smaller
+    run is cleaned in this process. Batches are stored strictly in order, and a query's cursor
     is saved only after its batch is stored, so an interruption re-fetches at most the batches in
     flight (skipped by post id), never loses one. Up to `workers + backlog` batches may be in
     flight (a batch of 10,000 X posts holds about 30 MB): fetching goes on while the workers start
@@ -757,10 +780,7 @@ def ingest_x(
 
     client = client or make_x_client(bearer_token or settings.x_bearer_token,
                                      api_base=settings.x_api_base)
-    workers = settings.ingest_workers if workers is None else workers
-    pool = _prepare_pool(workers)
-    workers = workers if pool is not None else 0
-    max_pending = workers + backlog if workers else 0
+    lazy = _LazyPool(settings.ingest_workers if workers is None else workers)
     out = []
     try:
         with wh.open_warehouse(settings.warehouse) as con:
@@ -779,9 +799,10 @@ def ingest_x(
                     for k in ("read", "stored", "duplicates", "quarantined"):
                         setattr(_s, k, getattr(_s, k) + getattr(page, k))
 
-                def submit(_b=buffer, _p=pending) -> None:
+                def submit(full: bool = False, _b=buffer, _p=pending) -> None:
                     if _b["cursor"] is None:
                         return
+                    pool = lazy.get() if full else lazy.pool
                     records = _records_from(_b["posts"], _b["bad"])
                     kwargs = {"source": "x", "channel": "x", "salt": settings.pseudonym_salt,
                               "now": _now()}
@@ -796,6 +817,7 @@ def ingest_x(
                     _b.update(posts=[], bad=[], cursor=None)
                     # store what is done, in order; wait only when the backlog is full (while
                     # the workers start, pages keep being fetched instead of waiting on them)
+                    max_pending = lazy.workers + backlog if pool is not None else 0
                     while _p and (len(_p) > max_pending or _p[0][0].done()):
                         store_oldest()
 
@@ -805,7 +827,7 @@ def ingest_x(
                     _b["bad"].extend(quarantined)
                     _b["cursor"] = cursor
                     if len(_b["posts"]) >= batch_size:
-                        submit()
+                        submit(full=True)
 
                 try:
                     result = collect_x(client, query=query, since=since, until=until,
@@ -826,8 +848,7 @@ def ingest_x(
                 _record_run(con, summary, started, (since, until))
                 out.append(summary)
     finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        lazy.shutdown()
     return out
 
 

@@ -33,8 +33,9 @@ def peak_mb() -> float:
 
 def bench_x_into_warehouse(tmp: Path, posts: int = 20_000) -> dict:
     """X recent search from the fake API server (another process) into a fresh warehouse, with
-    batches cleaned in the fetching process and in 2 worker processes (`MINSIM_INGEST_WORKERS=2`;
-    the figure includes the fork server's start, as a DAG task would pay it)."""
+    batches cleaned in the fetching process (`MINSIM_INGEST_WORKERS=0`) and in 2 worker processes
+    (`auto` on 2 cores; they start at the first full batch, and the figure includes the fork
+    server's start, as a DAG task would pay it)."""
     from pipeline import flows
     from pipeline.config import get_settings
     from pipeline.sources.x import XPolicy, make_x_client

@@ -136,3 +136,46 @@ def test_daily_dag_collects_x_completely_through_server_errors(
     assert len(expected) > 500 and faults == 4  # every injected error was met
     assert len(ids) == len(set(ids)) and set(ids) == expected
     assert runs == [("complete",)]
+
+
+def test_daily_dag_cleans_a_large_x_day_in_worker_processes(
+    airflow_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A day of more than one batch (10,000 posts): inside the Airflow task, the ingest starts its
+    worker processes (fork server) at the first full batch, and the day is stored exactly once."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    import duckdb
+
+    from tests.sources.conftest import TEST_TOKEN
+    from tests.sources.fake_x_server import FakeXServer
+
+    seoul = ZoneInfo("Asia/Seoul")
+    since = datetime(2026, 3, 3, tzinfo=seoul)
+    until = since + timedelta(days=1)
+    with FakeXServer(n=13_000, start=since, end=until, token=TEST_TOKEN) as server:
+        env = dict(airflow_env, MINSIM_SOURCES="x", MINSIM_X_API_BASE=server.url,
+                   MINSIM_X_BEARER_TOKEN=TEST_TOKEN, MINSIM_X_QUERIES="#서울시",
+                   MINSIM_INGEST_WORKERS="2",
+                   MINSIM_WAREHOUSE=str(tmp_path / "x.duckdb"), MINSIM_DATA_DIR=str(tmp_path / "d"))
+        out = run_py(
+            "import pendulum\n"
+            "from airflow.models import DagBag\n"
+            f"bag = DagBag(dag_folder={str(DAGS)!r})\n"
+            "run = bag.get_dag('minsim_daily').test("
+            "logical_date=pendulum.datetime(2026, 3, 4, tz='Asia/Seoul'))\n"
+            "print('STATE', run.state)\n",
+            env)
+        expected = server.expected_ids(since=since, until=until)
+    assert "STATE success" in out.stdout, (out.stdout[-3000:], out.stderr[-5000:])
+    assert "ingest_x: 2 worker processes clean the batches" in out.stdout + out.stderr
+    con = duckdb.connect(env["MINSIM_WAREHOUSE"], read_only=True)
+    try:
+        ids = [r[0] for r in con.execute("SELECT source_id FROM posts WHERE channel = 'x'").fetchall()]
+        batches = con.execute(
+            "SELECT count(*) FROM pipeline_runs WHERE stage = 'ingest_x_batch'").fetchall()[0][0]
+    finally:
+        con.close()
+    assert len(expected) > 10_000 and batches >= 2
+    assert len(ids) == len(set(ids)) and set(ids) == expected

@@ -3,6 +3,7 @@ against the fake X API v2 server on 127.0.0.1: every fault, every post stored ex
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import duckdb
@@ -124,6 +125,9 @@ def test_worker_processes_store_exactly_what_in_process_ingest_stores(
 
 
 def test_ingest_workers_setting(tmp_path) -> None:
+    auto = 2 if (os.cpu_count() or 1) >= 2 else 0
+    assert settings_for(tmp_path).ingest_workers == auto  # unset: auto
+    assert settings_for(tmp_path, MINSIM_INGEST_WORKERS="auto").ingest_workers == auto
     assert settings_for(tmp_path, MINSIM_INGEST_WORKERS="0").ingest_workers == 0
     assert settings_for(tmp_path, MINSIM_INGEST_WORKERS="3").ingest_workers == 3
     with pytest.raises(ValueError, match="MINSIM_INGEST_WORKERS"):
