@@ -853,7 +853,8 @@ def _first_areas(codes: str, shown: int = 3) -> str:
 
 def _mvoting(con: duckdb.DuckDBPyConnection, period: Period) -> dict:
     """Each poll's vote against what posts about it say (latest comparison in the period)."""
-    needed = {"poll_id", "question", "total_votes", "vote_support", "online_support", "agreement"}
+    needed = {"day", "poll_id", "question", "policy_area", "total_votes", "leading_option",
+              "vote_support", "online_posts", "online_support", "agreement", "main_arguments"}
     if not needed <= _columns(con, "mvoting_comparison"):
         return {"status": "missing", "header": [], "rows": [], "numeric": []}
     rows = [
