@@ -93,6 +93,27 @@ def test_daily_dag_runs_end_to_end(airflow_env: dict[str, str]) -> None:
     assert (Path(airflow_env["MINSIM_DATA_DIR"]) / "reports" / day / "briefing.html").is_file()
 
 
+def _daily_x_run(airflow_env: dict[str, str], api_base: str, tmp_path: Path,
+                 **extra: str) -> tuple[subprocess.CompletedProcess, dict[str, str]]:
+    """The daily DAG for logical date 2026-03-04 (the Seoul day 2026-03-03) with MINSIM_SOURCES=x
+    against the fake X API at `api_base`, in a fresh interpreter; its output and environment."""
+    from tests.sources.conftest import TEST_TOKEN
+
+    env = dict(airflow_env, MINSIM_SOURCES="x", MINSIM_X_API_BASE=api_base,
+               MINSIM_X_BEARER_TOKEN=TEST_TOKEN, MINSIM_X_QUERIES="#서울시",
+               MINSIM_WAREHOUSE=str(tmp_path / "x.duckdb"), MINSIM_DATA_DIR=str(tmp_path / "d"),
+               **extra)
+    out = run_py(
+        "import pendulum\n"
+        "from airflow.models import DagBag\n"
+        f"bag = DagBag(dag_folder={str(DAGS)!r})\n"
+        "run = bag.get_dag('minsim_daily').test("
+        "logical_date=pendulum.datetime(2026, 3, 4, tz='Asia/Seoul'))\n"
+        "print('STATE', run.state)\n",
+        env)
+    return out, env
+
+
 def test_daily_dag_collects_x_completely_through_server_errors(
     airflow_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -113,17 +134,7 @@ def test_daily_dag_collects_x_completely_through_server_errors(
     with FakeXServer(n=2400, start=since - timedelta(hours=6), end=until + timedelta(hours=6),
                      token=TEST_TOKEN, slow_s=0.8) as server:
         server.set_scenario("server_errors")
-        env = dict(airflow_env, MINSIM_SOURCES="x", MINSIM_X_API_BASE=server.url,
-                   MINSIM_X_BEARER_TOKEN=TEST_TOKEN, MINSIM_X_QUERIES="#서울시",
-                   MINSIM_WAREHOUSE=str(tmp_path / "x.duckdb"), MINSIM_DATA_DIR=str(tmp_path / "d"))
-        out = run_py(
-            "import pendulum\n"
-            "from airflow.models import DagBag\n"
-            f"bag = DagBag(dag_folder={str(DAGS)!r})\n"
-            "run = bag.get_dag('minsim_daily').test("
-            "logical_date=pendulum.datetime(2026, 3, 4, tz='Asia/Seoul'))\n"
-            "print('STATE', run.state)\n",
-            env)
+        out, env = _daily_x_run(airflow_env, server.url, tmp_path)
         expected = server.expected_ids(since=since, until=until)
         faults = server.hits["p2"] + server.hits["p4"]
     assert "STATE success" in out.stdout, (out.stdout[-3000:], out.stderr[-5000:])
@@ -155,18 +166,7 @@ def test_daily_dag_cleans_a_large_x_day_in_worker_processes(
     since = datetime(2026, 3, 3, tzinfo=seoul)
     until = since + timedelta(days=1)
     with FakeXServer(n=13_000, start=since, end=until, token=TEST_TOKEN) as server:
-        env = dict(airflow_env, MINSIM_SOURCES="x", MINSIM_X_API_BASE=server.url,
-                   MINSIM_X_BEARER_TOKEN=TEST_TOKEN, MINSIM_X_QUERIES="#서울시",
-                   MINSIM_INGEST_WORKERS="2",
-                   MINSIM_WAREHOUSE=str(tmp_path / "x.duckdb"), MINSIM_DATA_DIR=str(tmp_path / "d"))
-        out = run_py(
-            "import pendulum\n"
-            "from airflow.models import DagBag\n"
-            f"bag = DagBag(dag_folder={str(DAGS)!r})\n"
-            "run = bag.get_dag('minsim_daily').test("
-            "logical_date=pendulum.datetime(2026, 3, 4, tz='Asia/Seoul'))\n"
-            "print('STATE', run.state)\n",
-            env)
+        out, env = _daily_x_run(airflow_env, server.url, tmp_path, MINSIM_INGEST_WORKERS="2")
         expected = server.expected_ids(since=since, until=until)
     assert "STATE success" in out.stdout, (out.stdout[-3000:], out.stderr[-5000:])
     assert "ingest_x: 2 worker processes clean the batches" in out.stdout + out.stderr
