@@ -180,16 +180,23 @@ def fmt_pct(x: float | None, digits: int = 0) -> str:
 
 
 def fmt_change(x: float | None) -> str:
-    """A relative change as '+35%' / '−12%' / '신규'."""
+    """A relative change as '+35%' / '−12%' / '0%' (rounds to none) / '신규'."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "신규"
-    return f"{x * 100:+.0f}%".replace("-", "−")
+    return _signed(round(x * 100), "{:+.0f}%")
 
 
 def fmt_pp(x: float | None) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "–"
-    return f"{x * 100:+.1f}%p".replace("-", "−")
+    return _signed(round(x * 100, 1), "{:+.1f}%p")
+
+
+def _signed(value: float, fmt: str) -> str:
+    """`value` with its sign and a typographic minus; a value rounded to zero carries no sign."""
+    if value == 0:
+        return fmt.format(0.0).lstrip("+")
+    return fmt.format(value).replace("-", "−")
 
 
 def area_ko(code: str | None) -> str:
@@ -314,7 +321,8 @@ def _districts(con: duckdb.DuckDBPyConnection, period: Period, base_days: int) -
                 "short": row["name"][:-1] if len(row["name"]) > 2 else row["name"],
             }
         )
-    table = sorted(rows, key=lambda d: (-d["posts"], d["name"]))
+    # Busiest districts first; posts naming no district (미상) close the table, not lead it.
+    table = sorted(rows, key=lambda d: (d["name"] == NO_DISTRICT, -d["posts"], d["name"]))
     return {"rows": table, "tiles": tiles, "any": any(r["posts"] for r in rows)}
 
 
@@ -373,8 +381,12 @@ def _area_details(
             {
                 **a,
                 "sub_issues": [
-                    {**s, "label": labels[s["sub_issue"]].label if s["sub_issue"] in labels
-                     else s["sub_issue"]}
+                    {
+                        **s,
+                        "label": labels[s["sub_issue"]].label
+                        if s["sub_issue"] in labels
+                        else s["sub_issue"],
+                    }
                     for s in subs
                     if s["policy_area"] == code
                 ],
@@ -793,8 +805,13 @@ LEADER_LABELS = {
     "influence": "영향력",
     "score": "점수",
 }
-KIND_KO = {"official": "공식 계정", "media": "언론", "organisation": "단체", "individual": "개인",
-           "unknown": "미분류"}
+KIND_KO = {
+    "official": "공식 계정",
+    "media": "언론",
+    "organisation": "단체",
+    "individual": "개인",
+    "unknown": "미분류",
+}
 AGREEMENT_KO = {"agree": "일치", "disagree": "불일치", "insufficient_data": "자료 부족"}
 MIN_UNANSWERED = 3  # unanswered citizen questions that make the "대응이 필요한 사항" list
 COORDINATED_LABELS = {
@@ -810,7 +827,14 @@ COORDINATED_LABELS = {
 def _responses(con: duckdb.DuckDBPyConnection, period: Period) -> dict:
     """Citizen questions to official accounts per department: answered, how fast, and a line
     for the summary when enough are still unanswered."""
-    needed = {"department", "official_handle", "policy_area", "answered", "response_minutes", "day"}
+    needed = {
+        "department",
+        "official_handle",
+        "policy_area",
+        "answered",
+        "response_minutes",
+        "day",
+    }
     if not needed <= _columns(con, "official_responses"):
         return {"status": "missing", "header": [], "rows": [], "numeric": [], "unanswered": None}
     df = _query(con, "official_responses", period.params())
@@ -853,8 +877,19 @@ def _first_areas(codes: str, shown: int = 3) -> str:
 
 def _mvoting(con: duckdb.DuckDBPyConnection, period: Period) -> dict:
     """Each poll's vote against what posts about it say (latest comparison in the period)."""
-    needed = {"day", "poll_id", "question", "policy_area", "total_votes", "leading_option",
-              "vote_support", "online_posts", "online_support", "agreement", "main_arguments"}
+    needed = {
+        "day",
+        "poll_id",
+        "question",
+        "policy_area",
+        "total_votes",
+        "leading_option",
+        "vote_support",
+        "online_posts",
+        "online_support",
+        "agreement",
+        "main_arguments",
+    }
     if not needed <= _columns(con, "mvoting_comparison"):
         return {"status": "missing", "header": [], "rows": [], "numeric": []}
     rows = [
@@ -872,8 +907,16 @@ def _mvoting(con: duckdb.DuckDBPyConnection, period: Period) -> dict:
     ]
     return {
         "status": "ok" if rows else "empty",
-        "header": ["질문", "분야", "투표 수", "찬성(투표)", "온라인 게시물", "찬성(온라인)",
-                   "투표와 온라인", "주요 논거"],
+        "header": [
+            "질문",
+            "분야",
+            "투표 수",
+            "찬성(투표)",
+            "온라인 게시물",
+            "찬성(온라인)",
+            "투표와 온라인",
+            "주요 논거",
+        ],
         "rows": rows,
         "numeric": [2, 3, 4, 5],
     }
@@ -881,8 +924,13 @@ def _mvoting(con: duckdb.DuckDBPyConnection, period: Period) -> dict:
 
 def _signals(con: duckdb.DuckDBPyConnection, period: Period) -> dict:
     # the day's ten leading accounts over all areas (rank 1 of every area repeats the city's own)
-    leaders = _generic_table(con, "opinion_leaders", period,
-                             ("policy_area = 'all' DESC", "rank", "score DESC"), LEADER_LABELS)
+    leaders = _generic_table(
+        con,
+        "opinion_leaders",
+        period,
+        ("policy_area = 'all' DESC", "rank", "score DESC"),
+        LEADER_LABELS,
+    )
     responses = _responses(con, period)
     mvoting = _mvoting(con, period)
     coordinated = _generic_table(
@@ -943,8 +991,11 @@ def briefing_context(
         return ctx
     alerts = _alerts(con, period)
     # The week's earlier alerts, so an official sees what was flagged and whether it is still open.
-    recent_alerts = (_alerts(con, Period(day - dt.timedelta(days=6), day - dt.timedelta(days=1), False))
-                     if not weekly else {"status": "empty", "rows": []})
+    recent_alerts = (
+        _alerts(con, Period(day - dt.timedelta(days=6), day - dt.timedelta(days=1), False))
+        if not weekly
+        else {"status": "empty", "rows": []}
+    )
     kw_sent = _keyword_sentiment(con, period)
     districts = _districts(con, period, base_days)
     topics = _topics(con, period)
@@ -974,7 +1025,14 @@ def briefing_context(
             "hashtags": hashtags,
             "signals": signals,
             "summary": _summary(
-                period, base_days, totals, areas, districts, alerts, topics, hashtags,
+                period,
+                base_days,
+                totals,
+                areas,
+                districts,
+                alerts,
+                topics,
+                hashtags,
                 signals["responses"],
             ),
         }

@@ -94,6 +94,15 @@ def test_topics_networks_hashtags_coverage(daily_html: str) -> None:
     assert "synthetic-1" in coverage
     # the district tile map shows all 25 자치구
     assert daily_html.count('class="tile"') == 25
+    # the district table lists named districts busiest first and 미상 (no district) last
+    table = daily_html.split('id="districts"')[1].split("<tbody>")[1].split("</tbody>")[0]
+    names = re.findall(r'<td class="name">([^<]+)</td>', table)
+    assert names[-1] == "미상" and len(names) > 2
+    counts = [
+        int(c.replace(",", ""))
+        for c in re.findall(r'<td class="name">[^<]+</td><td class="n">([\d,]+)</td>', table)
+    ]
+    assert counts[:-1] == sorted(counts[:-1], reverse=True)
 
 
 def test_hashtags_and_sub_issues_read_in_korean(daily_html: str) -> None:
@@ -113,23 +122,56 @@ def test_official_responses_and_mvoting(sample: tuple[Path, dt.date], tmp_path: 
     asked = pd.Timestamp(day, tz="Asia/Seoul") + pd.Timedelta(hours=10)
     rows = [
         # department, answered, minutes
-        ("교통실", True, 30.0), ("교통실", True, 90.0), ("교통실", False, None),
-        ("복지실", False, None), ("복지실", False, None), ("복지실", False, None),
+        ("교통실", True, 30.0),
+        ("교통실", True, 90.0),
+        ("교통실", False, None),
+        ("복지실", False, None),
+        ("복지실", False, None),
+        ("복지실", False, None),
     ]
     con = warehouse.connect(path)
-    warehouse.insert_rows(con, "official_responses", pd.DataFrame([
-        {"post_id": f"x:q{i}", "official_handle": "seoul_" + str(i % 2), "department": dep,
-         "policy_area": "transport_urban" if dep == "교통실" else "health_welfare",
-         "asked_at": asked, "answered": ok, "response_minutes": minutes,
-         "answered_at": asked + pd.Timedelta(minutes=minutes) if ok else None, "day": day}
-        for i, (dep, ok, minutes) in enumerate(rows)
-    ]))
-    warehouse.insert_rows(con, "mvoting_comparison", pd.DataFrame([
-        {"day": day, "poll_id": "mv-9", "question": "한강 야간 축제를 늘릴까요?",
-         "policy_area": "culture_sports", "total_votes": 12345, "leading_option": "반대",
-         "vote_support": 0.4, "support_basis": "yes_option", "online_posts": 57,
-         "online_support": 0.91, "main_arguments": "찬성 측: 야간, 축제", "agreement": "disagree"},
-    ]))
+    warehouse.insert_rows(
+        con,
+        "official_responses",
+        pd.DataFrame(
+            [
+                {
+                    "post_id": f"x:q{i}",
+                    "official_handle": "seoul_" + str(i % 2),
+                    "department": dep,
+                    "policy_area": "transport_urban" if dep == "교통실" else "health_welfare",
+                    "asked_at": asked,
+                    "answered": ok,
+                    "response_minutes": minutes,
+                    "answered_at": asked + pd.Timedelta(minutes=minutes) if ok else None,
+                    "day": day,
+                }
+                for i, (dep, ok, minutes) in enumerate(rows)
+            ]
+        ),
+    )
+    warehouse.insert_rows(
+        con,
+        "mvoting_comparison",
+        pd.DataFrame(
+            [
+                {
+                    "day": day,
+                    "poll_id": "mv-9",
+                    "question": "한강 야간 축제를 늘릴까요?",
+                    "policy_area": "culture_sports",
+                    "total_votes": 12345,
+                    "leading_option": "반대",
+                    "vote_support": 0.4,
+                    "support_basis": "yes_option",
+                    "online_posts": 57,
+                    "online_support": 0.91,
+                    "main_arguments": "찬성 측: 야간, 축제",
+                    "agreement": "disagree",
+                },
+            ]
+        ),
+    )
     con.close()
     page = _render(path, day, tmp_path / "out")
     official = page.split('id="official"')[1].split("</section>")[0]
@@ -138,7 +180,9 @@ def test_official_responses_and_mvoting(sample: tuple[Path, dt.date], tmp_path: 
     assert cells[:7] == ["복지실", "보건·복지", "3", "0", "0%", "–", "3"]
     assert cells[7:14] == ["교통실", "교통·도시", "3", "2", "67%", "60분", "1"]
     summary = page.split('id="summary"')[1].split("</section>")[0]
-    assert "시민 질문·민원 6건 중 4건이 아직 답변되지 않았습니다(가장 많은 곳: 복지실 3건)" in summary
+    assert (
+        "시민 질문·민원 6건 중 4건이 아직 답변되지 않았습니다(가장 많은 곳: 복지실 3건)" in summary
+    )
     mv = page.split('id="mvoting"')[1].split("</section>")[0]
     for text in ("한강 야간 축제를 늘릴까요?", "12,345", "40%", "91%", "불일치"):
         assert text in mv, text
@@ -149,21 +193,42 @@ def test_leaders_are_the_days_top_accounts(sample: tuple[Path, dt.date], tmp_pat
     day = sample[1]
     con = warehouse.connect(path)
     con.execute("DELETE FROM opinion_leaders")
-    warehouse.insert_rows(con, "opinion_leaders", pd.DataFrame([
-        {"day": day, "window_days": 7, "policy_area": area, "rank": rank, "author_hash": who,
-         "kind": kind, "posts": 5, "followers": 100, "engagement": 10.0, "pagerank": 0.1,
-         "score": 1.0 - rank / 10}
-        for area, rank, who, kind in [
-            ("transport_urban", 1, "city", "official"), ("all", 2, "citizen", "individual"),
-            ("all", 1, "city", "official"), ("health_welfare", 1, "city", "official"),
-        ]
-    ]))
+    warehouse.insert_rows(
+        con,
+        "opinion_leaders",
+        pd.DataFrame(
+            [
+                {
+                    "day": day,
+                    "window_days": 7,
+                    "policy_area": area,
+                    "rank": rank,
+                    "author_hash": who,
+                    "kind": kind,
+                    "posts": 5,
+                    "followers": 100,
+                    "engagement": 10.0,
+                    "pagerank": 0.1,
+                    "score": 1.0 - rank / 10,
+                }
+                for area, rank, who, kind in [
+                    ("transport_urban", 1, "city", "official"),
+                    ("all", 2, "citizen", "individual"),
+                    ("all", 1, "city", "official"),
+                    ("health_welfare", 1, "city", "official"),
+                ]
+            ]
+        ),
+    )
     con.close()
     leaders = _render(path, day, tmp_path / "out").split('id="leaders"')[1].split("</section>")[0]
     rows = re.findall(r"<tr>(.*?)</tr>", leaders, flags=re.DOTALL)[1:]
     cells = [re.findall(r"<td[^>]*>([^<]*)</td>", r) for r in rows]
     # over all areas first, by rank; kinds in Korean
-    assert [c[:4] for c in cells[:2]] == [["1", "전체", "city", "공식 계정"], ["2", "전체", "citizen", "개인"]]
+    assert [c[:4] for c in cells[:2]] == [
+        ["1", "전체", "city", "공식 계정"],
+        ["2", "전체", "citizen", "개인"],
+    ]
 
 
 def test_self_contained(daily_html: str) -> None:
@@ -305,6 +370,11 @@ def test_formatting_helpers() -> None:
     assert briefing.fmt_change(0.354) == "+35%"
     assert briefing.fmt_change(-0.12) == "−12%"
     assert briefing.fmt_change(None) == "신규"
+    # a change that rounds to nothing carries no sign ("−0%" read as a fall)
+    assert briefing.fmt_change(-0.004) == "0%"
+    assert briefing.fmt_change(0.004) == "0%"
+    assert briefing.fmt_pp(-0.0004) == "0.0%p"
+    assert briefing.fmt_pp(-0.003) == "−0.3%p"
     assert briefing.fmt_pp(0.134) == "+13.4%p"
     assert briefing.korean_date(dt.date(2026, 3, 16)) == "2026년 3월 16일 (월)"
     p = Period.of(dt.date(2026, 3, 16), weekly=True)
