@@ -636,7 +636,10 @@ class _Sim:
         self.by_kind = by_kind
         self.account = {a["author"]: a for a in self.accounts}
         cit = by_kind["citizen"]
-        act = self.rng.pareto(1.3, size=len(cit)) + 1.0  # heavy-tailed activity
+        # Heavy-tailed activity, capped: uncapped, Pareto(1.3) lets one citizen write a tenth of
+        # all citizen posts (100–200 a day), which no opinion-leader table should show as normal.
+        # At 40× the least active, the busiest write about 15 a day on the demo's scale.
+        act = np.minimum(self.rng.pareto(1.3, size=len(cit)) + 1.0, 40.0)
         self.citizen_handles = [a["author"] for a in cit]
         self.citizen_cum = np.cumsum(act / act.sum())
         self._buf: list[str] = []

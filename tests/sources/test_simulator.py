@@ -204,6 +204,21 @@ def test_planted_events(sim: Simulation) -> None:
     assert len({p["author"] for p in bot_posts}) >= 10
 
 
+def test_citizen_activity_is_heavy_tailed_but_bounded(sim: Simulation) -> None:
+    kinds = {a["author"]: a["kind"] for a in sim.accounts}
+    per_author = collections.Counter(
+        p["author"] for p in sim.posts if kinds[p["author"]] == "citizen"
+    )
+    counts = sorted(per_author.values(), reverse=True)
+    total = sum(counts)
+    # some citizens write far more than most ...
+    assert counts[0] >= 10 * counts[len(counts) // 2]
+    # ... but no single account writes a large share of the day's posts (an uncapped
+    # Pareto(1.3) once gave one citizen 7.7% of the demo, ranked as an opinion leader)
+    assert counts[0] / total < 0.02
+    assert counts[0] / 14 < 25  # posts a day, over the fixture's 14 days
+
+
 def test_no_planted_events() -> None:
     quiet = simulate(
         SimulationConfig(start_day=START, days=3, posts_per_day=400, planted_events=False)
