@@ -87,7 +87,11 @@ def _progress():
 
 
 @app.callback()
-def main_options(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
+def main_options(
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="log each stage's progress (INFO) to stderr")
+    ] = False,
+) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
