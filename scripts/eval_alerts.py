@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import logging
 import re
 import sys
@@ -287,6 +288,24 @@ def main() -> None:
     for r in fa.itertuples():
         print(f"  {r.policy_area:<20} {r.false_alerts:>3}  {r.per_week:.2f}/week")
     print(f"  max {fa['per_week'].max():.2f}/week, total {int(fa['false_alerts'].sum())}")
+    summary = {
+        "eval": "alerts",
+        "days": args.days,
+        "posts_per_day": args.posts_per_day,
+        "seed": args.seed,
+        **{
+            k: res[k]
+            for k in (
+                "posts", "events", "detected", "alerts", "true_alerts", "precision", "recall",
+                "median_delay", "coordinated_caught", "coordinated_events", "recall_all", "seconds",
+            )
+        },
+        "quiet_days": args.quiet_days,
+        "quiet_weeks": round(float(weeks), 2),
+        "false_alerts_total": int(fa["false_alerts"].sum()),
+        "false_alerts_max_per_week": round(float(fa["per_week"].max()), 3),
+    }
+    print(json.dumps(summary, ensure_ascii=False, default=float))
 
 
 if __name__ == "__main__":

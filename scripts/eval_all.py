@@ -52,7 +52,11 @@ def main() -> int:
                   f"{(out.stderr.strip().splitlines() or [''])[-1]}")
             continue
         js = [ln for ln in out.stdout.splitlines() if ln.lstrip().startswith("{")]
-        summary[part] = json.loads(js[-1]) if js else {"skipped": True}
+        if js:
+            summary[part] = json.loads(js[-1])
+        else:  # a part without its data prints why and no figures
+            lines = out.stdout.strip().splitlines()
+            summary[part] = {"skipped": True, "reason": lines[-1] if lines else "no output"}
         print(f"({part}: {time.perf_counter() - t:.0f} s)")
     print("\n=== summary (JSON) ===")
     print(json.dumps(summary, ensure_ascii=False, default=str))
