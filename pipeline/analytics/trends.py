@@ -771,6 +771,7 @@ def _attach_samples(a: pd.DataFrame, posts: pd.DataFrame, p: AlertParams) -> pd.
         "hashtag": "hashtag",
         "area_district_negative": "area_district_negative",
     }
+    keywords_of = dict(zip(sel["post_id"], sel["keywords"]))
     samples, areas, dists = [], [], []
     for r in a.itertuples():
         m = long.loc[
@@ -781,8 +782,7 @@ def _attach_samples(a: pd.DataFrame, posts: pd.DataFrame, p: AlertParams) -> pd.
         ]
         if r.kind == "negativity_spike":
             m = m.loc[m["neg"]]
-        m = m.sort_values(["eng", "post_id"], ascending=[False, True])
-        samples.append(m["post_id"].head(p.samples).tolist())
+        samples.append(_representative(m, keywords_of, p.samples))
         area = r.policy_area
         district = r.district
         if r.series_kind == "hashtag" and not m.empty:
@@ -800,6 +800,23 @@ def _attach_samples(a: pd.DataFrame, posts: pd.DataFrame, p: AlertParams) -> pd.
     a["policy_area"] = areas
     a["district"] = dists
     return a
+
+
+def _representative(m: pd.DataFrame, keywords_of: dict, n: int) -> list[str]:
+    """The `n` posts that best show what an alert is about: most of the alert window's shared
+    keywords (the 5 keywords most posts of the window use, each in at least 2 posts), then
+    engagement. A burst is mostly posts about one thing, so its shared words name it; ranking by
+    engagement alone showed the window's most-liked post, often one about something else."""
+    if m.empty:
+        return []
+    ids = m.drop_duplicates("post_id")
+    kws = ids["post_id"].map(lambda i: set(keywords_of.get(i) or ()))
+    df = pd.Series([k for ks in kws for k in ks], dtype=object).value_counts().sort_index()
+    df = df.sort_values(ascending=False, kind="stable")
+    top = set(df[df >= 2].head(5).index)
+    ranked = ids.assign(_rel=kws.map(lambda ks: len(ks & top)).to_numpy())
+    ranked = ranked.sort_values(["_rel", "eng", "post_id"], ascending=[False, False, True])
+    return ranked["post_id"].head(n).tolist()
 
 
 def merge_alerts(

@@ -226,3 +226,42 @@ def test_simulator_planted_events(small_simulation):
     bot = pd.DataFrame(sim.events).query("kind == 'coordinated'")
     if not bot.empty:
         assert (flagged["reason"] == "copy_cluster").any()
+
+
+def test_alert_samples_show_what_the_burst_is_about():
+    """The samples are posts that share the burst's words, not the window's most-liked post."""
+    n_event = 40
+    posts = synth_posts(
+        days=8,
+        per_day=600,
+        seed=9,
+        events=[
+            {
+                "start": "2025-03-08 08:00",
+                "hours": 2,
+                "policy_area": "transport_urban",
+                "district": "강남구",
+                "n": n_event,
+            }
+        ],
+    )
+    num = posts["post_id"].str[2:].astype(int)
+    event = num >= num.max() - n_event + 1
+    posts.loc[event, "keywords"] = pd.Series([["2호선", "신호장애", "출근"]] * n_event).values
+    decoy = posts.index[~event][0]
+    posts.loc[decoy, ["created_at", "policy_area", "sentiment", "likes"]] = [
+        pd.Timestamp("2025-03-08 08:30", tz="Asia/Seoul").tz_convert("UTC"),
+        "transport_urban",
+        "negative",
+        100_000,
+    ]
+    posts.at[decoy, "districts"] = ["강남구"]
+    posts.at[decoy, "keywords"] = ["심야버스", "요약"]
+    series = trends.series_hourly(posts)
+    hist, cur = split(series, pd.Timestamp("2025-03-08", tz="Asia/Seoul"))
+    a = trends.detect_alerts(hist, cur, posts=posts)
+    hits = a.loc[a["district"].eq("강남구") & a["policy_area"].eq("transport_urban")]
+    assert not hits.empty
+    event_ids = set(posts.loc[event, "post_id"])
+    for ids in hits["sample_post_ids"]:
+        assert ids and set(ids) <= event_ids  # the most-liked decoy is not shown
