@@ -12,9 +12,11 @@ already computed (a post is never tokenised twice):
   (NBSVM-style, the log-count ratio folded into the coefficients) and a plain one.
 
 P(neutral) = 1 - s, P(positive) = s·p, P(negative) = s·(1 - p); the score is
-P(positive) - P(negative) = s·(2p - 1). The label is argmax_c(log P(c) + class_bias[c]): the biases
-(log prior corrections, neutral fixed at 0) are tuned on a separate civic development set, since the
-training mixture (movie reviews, headlines, templates) does not have civic class priors.
+P(positive) - P(negative) = s·(2p - 1), taken after the class biases: the label is
+argmax_c(log P(c) + class_bias[c]), where the biases (log prior corrections, neutral fixed at 0) are
+tuned on a separate civic development set, since the training mixture (movie reviews, headlines,
+templates) does not have civic class priors; the score uses the same corrected probabilities
+P(c)·exp(class_bias[c]) (renormalised), so its sign never contradicts the label.
 
 Files (a version directory): `weights.npz` (plain arrays, loaded with `allow_pickle=False`) and
 `meta.json` (parameters, data, metrics). Nothing executable is ever loaded. The heads are one
@@ -564,8 +566,19 @@ class SentimentModel:
             ]
         )
         labels = [LABELS[i] for i in self.decide(proba)]
-        score = np.clip(proba[:, 2] - proba[:, 0], -1.0, 1.0)
+        q = self.adjusted_proba(proba)
+        score = np.clip(q[:, 2] - q[:, 0], -1.0, 1.0)
         return labels, score
+
+    def adjusted_proba(self, proba: np.ndarray) -> np.ndarray:
+        """Probabilities under the civic class priors: P(c)·exp(class_bias[c]), renormalised.
+
+        The label is their argmax, and the score is computed from them, so a `negative` post never
+        has a positive score (nor a `positive` one a negative score).
+        """
+        bias = np.asarray(self.class_bias, dtype=np.float64).reshape(1, 3)
+        q = np.maximum(proba, 1e-12) * np.exp(bias)
+        return q / q.sum(axis=1, keepdims=True)
 
     def decide(self, proba: np.ndarray) -> np.ndarray:
         """Class indices: argmax of log-probability plus the tuned per-class bias."""

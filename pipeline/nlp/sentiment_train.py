@@ -519,6 +519,38 @@ def civic_templates(seed: int, per_template: int = 30, extended: bool = True) ->
 # talk; thanks, praise, congratulations, encouragement) — never copied from a corpus.
 HANDWRITTEN_FILE = "data/sentiment_civic.txt"
 
+# Hand-labelled tweets (2026-11-30): references `{"source", "key", "label"}` (no text copied) to
+# tweets of the MIT-licensed corpora (a politician's tweets, newspaper tweets, the sarcasm corpus),
+# drawn at random (seed 2027) minus every civic TEST and DEV key and labelled by reading each one
+# with the rules of `eval/README.md`. Their labels replace the cue-word and register weak labels of
+# the same tweets.
+LABELLED_FILE = REPO_ROOT / "pipeline" / "nlp" / "data" / "sentiment_labelled.jsonl"
+LABELLED_SOURCES = (MOON_FILE, NEWS_FILE, SARCASM_FILE)
+
+
+def labelled_tweets(corpora: Path, path: Path = LABELLED_FILE) -> pd.DataFrame:
+    """The hand-labelled training tweets with their text: columns source, key, label, text."""
+    if not path.exists():
+        return pd.DataFrame(columns=["source", "key", "label", "text"])
+    items = civic_eval_items(corpora, path)
+    check_labelled_items(items, path.name)
+    return items
+
+
+def check_labelled_items(items: pd.DataFrame, name: str = LABELLED_FILE.name) -> None:
+    """Raise ValueError on a source whose license does not allow training, an unknown label, or
+    an item that is also a civic TEST or DEV item (a labelling mistake must not leak into training)."""
+    bad = sorted(set(items["source"]) - set(LABELLED_SOURCES))
+    if bad:
+        raise ValueError(f"{name}: sources not allowed for training: {bad}")
+    unknown = sorted(set(items["label"]) - set(LABELS))
+    if unknown:
+        raise ValueError(f"{name}: unknown labels {unknown}")
+    held = civic_eval_keys() | civic_eval_keys(CIVIC_DEV)
+    leaked = [k for k in zip(items["source"], items["key"].astype(str)) if k in held]
+    if leaked:
+        raise ValueError(f"{name}: {len(leaked)} items are civic TEST/DEV items: {leaked[:3]}")
+
 
 def civic_handwritten() -> pd.DataFrame:
     """The hand-written civic posts shipped with the package: columns text, label."""
@@ -719,6 +751,8 @@ class SentimentTrainConfig:
     rating_mix: float = 0.0
     rating_thresholds: tuple[int, ...] = (5, 7, 9)
     alpha_rating: float = 5e-7
+    # Hand-labelled tweets (`LABELLED_FILE`), weight in both heads; 0 = off (2026.11.3's model).
+    labelled_weight: float = 0.0
     sources: tuple[str, ...] = field(
         default=("nsmc", "kote", "news", "moon", "templates", "handwritten", "sarcasm")
     )
@@ -736,6 +770,15 @@ def training_rows(
     held = civic_eval_keys() | civic_eval_keys(CIVIC_DEV)
     parts = []
     cap = None if sample is None else max(50, sample // 4)
+    if config.labelled_weight > 0:
+        lab = labelled_tweets(corpora)
+        # a hand label replaces the weak label of the same tweet
+        held = held | set(zip(lab["source"], lab["key"].astype(str)))
+        parts.append(
+            lab[["text", "label"]].assign(
+                source="labelled", w_pol=config.labelled_weight, w_subj=config.labelled_weight
+            )
+        )
 
     def capped(df: pd.DataFrame) -> pd.DataFrame:
         return df if cap is None or len(df) <= cap else df.sample(n=cap, random_state=seed)
@@ -1154,7 +1197,9 @@ topic; `policy_taxonomy.md`), with `sentiment_score` = P(positive) − P(negativ
   argmax_c(log P(c) + b_c). The class biases b = (b_neg, 0, b_pos) can be tuned on the separate
   civic DEV set (`eval/civic_sentiment_dev.jsonl`; `tune_class_bias`: best mean macro-F1 over 200
   bootstrap resamples, adopted only if it beats b = 0 in ≥ 90% of them); see Parameters and
-  Metrics for whether this version uses them. The score is P(pos) − P(neg).
+  Metrics for whether this version uses them. The score is P(pos) − P(neg) of the
+  probabilities after the class biases (P(c)·exp(b_c), renormalised; since 2026-11-30), so a
+  `negative` label never comes with a positive score.
 - Files: `weights.npz` (float16 arrays{files}, loaded with `allow_pickle=False`) and
   `meta.json`; nothing executable is loaded.
 

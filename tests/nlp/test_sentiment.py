@@ -127,6 +127,25 @@ def test_fit_is_deterministic_and_round_trips(tmp_path, tokenizer):
     )  # weights are stored as float16
 
 
+def test_score_sign_never_contradicts_the_label(model, tokenizer):
+    texts = [
+        "치매안심센터 이런 건 칭찬해야 함 ㅠ",
+        "시의회 참 잘~ 돌아가네요 ^^ 🤬",
+        "민원 답변 꼼꼼하게 와서 놀람 계속 이렇게 해주세요!",
+        "자영업자 대출 이자 감당이 안 됩니다",
+        "@hyun.dad 120에 문의해보세요",
+        "출근길 2호선 멈춤 실화냐",
+    ] * 3
+    assert model.class_bias != (0.0, 0.0, 0.0)  # the shipped model has tuned biases
+    for bias in (model.class_bias, (0.5, 0.0, -1.0), (-1.0, 0.0, 1.0)):
+        m = SentimentModel.__new__(SentimentModel)
+        m.__dict__.update(model.__dict__)
+        m.class_bias = bias
+        labels, scores = _predict(m, tokenizer, texts)
+        for label, score in zip(labels, scores, strict=True):
+            assert (label != "negative" or score <= 0) and (label != "positive" or score >= 0)
+
+
 def test_class_bias_moves_the_decision_and_round_trips(tmp_path, tokenizer):
     texts = ["정말 좋아요 감사합니다", "너무 불편하고 짜증나요", "버스 시간표 안내"] * 6
     y = ["positive", "negative", "neutral"] * 6
@@ -136,7 +155,8 @@ def test_class_bias_moves_the_decision_and_round_trips(tmp_path, tokenizer):
     m.class_bias = (0.0, 0.0, 30.0)  # an overwhelming positive prior
     labels, s1 = m.predict(texts, toks)
     assert set(labels) == {"positive"}
-    np.testing.assert_array_equal(s0, s1)  # the score is the calibrated P(pos) - P(neg)
+    # the score follows the corrected probabilities: every post now scores positive
+    assert (s1 > 0).all() and (s1 >= s0).all()
     m.save(tmp_path / "v")
     assert load_sentiment_model(tmp_path / "v").class_bias == (0.0, 0.0, 30.0)
 
@@ -390,3 +410,59 @@ def test_rating_rows_only_when_the_rating_head_is_on():
     assert len(mid) > 0 and mid["rating"].between(5, 8).all()
     assert (mid[["w_pol", "w_subj"]] == 0).all().all()
     assert rows.loc[~rows["source"].str.startswith("nsmc"), "rating"].isna().all()
+
+
+def test_labelled_tweets_file_holds_references_only_and_no_eval_item():
+    from pipeline.nlp.sentiment_train import (
+        CIVIC_DEV,
+        LABELLED_FILE,
+        LABELLED_SOURCES,
+        civic_eval_keys,
+    )
+
+    items = [json.loads(line) for line in LABELLED_FILE.read_text("utf-8").splitlines()]
+    assert len(items) >= 1500
+    assert all(set(r) == {"source", "key", "label"} for r in items)  # no text copied
+    assert {r["source"] for r in items} <= set(LABELLED_SOURCES)
+    assert {r["label"] for r in items} == set(LABELS)
+    keys = [(r["source"], r["key"]) for r in items]
+    assert len(set(keys)) == len(keys)
+    assert not set(keys) & (civic_eval_keys() | civic_eval_keys(CIVIC_DEV))
+
+
+@needs_corpora
+def test_labelled_tweets_replace_their_weak_labels_when_on():
+    from pipeline.nlp.sentiment_train import (
+        SentimentTrainConfig,
+        labelled_tweets,
+        training_rows,
+    )
+
+    lab = labelled_tweets(CORPORA)
+    assert len(lab) >= 1500 and lab["text"].str.strip().astype(bool).all()
+    assert "labelled" not in set(training_rows(CORPORA, sample=2000)["source"])
+    rows = training_rows(
+        CORPORA, sample=2000, config=SentimentTrainConfig(labelled_weight=3.0)
+    )
+    mine = rows[rows["source"] == "labelled"]
+    assert len(mine) == len(lab) and (mine[mine["label"] != "neutral"]["w_pol"] == 3.0).all()
+    weak = rows[rows["source"].isin(["moon", "news", "sarcasm_plain"])]
+    assert not set(weak["text"]) & set(lab["text"])
+
+
+def test_labelled_items_refuse_an_eval_item_an_unlicensed_source_or_a_bad_label():
+    import pandas as pd
+
+    from pipeline.nlp import sentiment_train as st
+
+    dev = [json.loads(x) for x in st.CIVIC_DEV.read_text("utf-8").splitlines()]
+    dev_moon = next(r for r in dev if r["source"] == st.MOON_FILE)
+    ok = {"source": st.MOON_FILE, "key": "1", "label": "neutral"}
+    st.check_labelled_items(pd.DataFrame([ok]))
+    for row, msg in (
+        (dev_moon, "TEST/DEV"),
+        (dict(ok, source=st.HATE_FILE), "not allowed"),
+        (dict(ok, label="skip"), "unknown labels"),
+    ):
+        with pytest.raises(ValueError, match=msg):
+            st.check_labelled_items(pd.DataFrame([ok, row]))
