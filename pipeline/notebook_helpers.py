@@ -31,7 +31,11 @@ def warehouse_path() -> Path:
 
 
 def open_warehouse(path: Path | None = None) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to a warehouse that holds analysed posts."""
+    """A read-only connection to a warehouse that holds analysed posts.
+
+    Its time zone is Asia/Seoul, so timestamps (`created_at`, …) read as Seoul wall-clock time,
+    the time the `day` columns and the briefing use.
+    """
     path = Path(path) if path is not None else warehouse_path()
     if not path.is_file():
         raise WarehouseNotReady(f"no warehouse at {path}: {RUN_DEMO_FIRST}")
@@ -54,6 +58,7 @@ def open_warehouse(path: Path | None = None) -> duckdb.DuckDBPyConnection:
         raise WarehouseNotReady(
             f"the warehouse at {path} holds no analysed posts: {RUN_DEMO_FIRST}"
         )
+    con.execute("SET TimeZone = 'Asia/Seoul'")
     return con
 
 

@@ -88,3 +88,15 @@ def test_open_warehouse_is_read_only(demo_warehouse: Path) -> None:
             con.execute("DELETE FROM posts")
     finally:
         con.close()
+
+
+def test_notebook_times_read_as_seoul_time(demo_warehouse: Path) -> None:
+    con = nh.open_warehouse(demo_warehouse)
+    try:
+        day = nh.latest_day(con)
+        posts = nh.load_day(con, day)
+        created = posts["created_at"]
+        assert str(created.dt.tz) == "Asia/Seoul"
+        assert (created.dt.date == day).all()  # a post of the day is stamped with that day
+    finally:
+        con.close()
