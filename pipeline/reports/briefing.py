@@ -76,6 +76,15 @@ DISTRICT_TILES: dict[str, tuple[int, int]] = {
     "관악구": (5, 2),
 }
 MIN_POSTS_FOR_SHARE = 5  # below this a share is too noisy to call out
+# A negative share becomes a headline only with at least this many posts in the period and in the
+# baseline, and (for a rise) only when a two-proportion z-test puts it above the baseline at
+# p < 0.05: with 10 or 20 posts a swing of 20-30 %p is ordinary noise.
+MIN_POSTS_HEADLINE = 30
+Z_RISE = 1.96
+SEOUL = dt.timezone(dt.timedelta(hours=9))
+RESPONSE_TARGET_HOURS = 48  # an unanswered citizen question is overdue after this long
+RESPONSE_WINDOW_DAYS = 7  # questions of the last 7 days, like the opinion leaders
+COORDINATED_TAG_SHARE = 0.5  # a hashtag mostly pushed by flagged accounts is not an organic trend
 
 
 # ---------------------------------------------------------------------------------------------
@@ -110,6 +119,11 @@ class Period:
     def trend_start(self) -> dt.date:
         return self.end - dt.timedelta(days=27 if self.weekly else 13)
 
+    @property
+    def as_of(self) -> dt.datetime:
+        """The end of the period (midnight after its last day, Seoul): 'as of' for open items."""
+        return dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), SEOUL)
+
     def params(self) -> dict[str, object]:
         return {
             "start": self.start,
@@ -117,6 +131,9 @@ class Period:
             "base_start": self.base_start,
             "base_end": self.base_end,
             "trend_start": self.trend_start,
+            "resp_start": min(self.start, self.end - dt.timedelta(days=RESPONSE_WINDOW_DAYS - 1)),
+            "as_of": self.as_of,
+            "due_before": self.as_of - dt.timedelta(hours=RESPONSE_TARGET_HOURS),
         }
 
     @property
@@ -273,6 +290,8 @@ def _areas(con: duckdb.DuckDBPyConnection, period: Period, base_days: int) -> li
                 "neg_delta": (neg_share - base_neg_share)
                 if neg_share is not None and base_neg_share is not None
                 else None,
+                "base_posts": int(r["base_posts"] or 0),
+                "base_negative": int(r["base_negative"] or 0),
                 "neg_per_day": (r["negative"] or 0) / period.days,
                 "base_neg_avg": (r["base_negative"] or 0) / base_days if base_days else None,
             }
@@ -298,6 +317,8 @@ def _districts(con: duckdb.DuckDBPyConnection, period: Period, base_days: int) -
                 "name": name,
                 "posts": posts,
                 "negative": int(r.get("negative") or 0),
+                "base_posts": base_posts,
+                "base_negative": int(r.get("base_negative") or 0),
                 "neg_share": neg_share,
                 "base_neg_share": base_neg_share,
                 "neg_delta": (neg_share - base_neg_share)
@@ -424,9 +445,20 @@ def _seoul_time(ts: object) -> str:
 
 
 def _hashtags(con: duckdb.DuckDBPyConnection, period: Period, base_days: int) -> dict:
+    """Most used and emerging tags; a tag whose posts (copies included) come mostly from accounts
+    flagged in `coordinated_accounts` is marked `coordinated`, not presented as an organic trend."""
     df = _query(con, "hashtags", period.params())
+    pushed: dict[str, tuple[int, int]] = {}
+    if {"day", "author_hash"} <= _columns(con, "coordinated_accounts"):
+        pushed = {
+            t: (int(n), int(c))
+            for t, n, c in _query(con, "hashtag_coordination", period.params()).itertuples(
+                index=False, name=None
+            )
+        }
     rows = []
     for r in _records(df):
+        all_posts, by_flagged = pushed.get(r["tag"], (0, 0))
         per_day = r["posts"] / period.days
         base_avg = (r["base_posts"] or 0) / base_days if base_days else 0.0
         # How far above its own baseline (Poisson-like z, so rare tags need real volume to rank).
@@ -442,11 +474,19 @@ def _hashtags(con: duckdb.DuckDBPyConnection, period: Period, base_days: int) ->
                 "new": new,
                 "emerging": emerging,
                 "change": _change(per_day, base_avg) if base_days else None,
+                "all_posts": all_posts,
+                "coordinated_posts": by_flagged,
+                "coordinated": all_posts >= 3 and by_flagged >= COORDINATED_TAG_SHARE * all_posts,
             }
         )
     top = sorted(rows, key=lambda r: (-r["posts"], r["tag"]))[:10]
     emerging = sorted((r for r in rows if r["emerging"]), key=lambda r: (-r["score"], r["tag"]))
-    return {"top": top, "emerging": emerging[:10]}
+    return {
+        "top": top,
+        "emerging": emerging[:10],
+        "organic": [h for h in emerging if not h["coordinated"]],
+        "coordinated": [h for h in emerging if h["coordinated"]],
+    }
 
 
 def _keyword_sentiment(con: duckdb.DuckDBPyConnection, period: Period) -> dict | None:
@@ -519,7 +559,22 @@ STATUS_KO = {
 }
 
 
-def _alerts(con: duckdb.DuckDBPyConnection, period: Period) -> dict:
+def _alert_where(r: dict) -> str:
+    """Where an alert is, in Korean: '교통·도시 · 강남구' for the stored key 'transport_urban|강남구'."""
+    parts = [x for x in str(r.get("key") or "").split("|") if x]
+    if not parts:
+        parts = [str(x) for x in (r.get("policy_area"), r.get("district")) if x]
+    return " · ".join(
+        area_ko(x)
+        if x in POLICY_AREAS or x == "all"
+        else ("자치구 미상" if x == NO_DISTRICT else x)
+        for x in parts
+    )
+
+
+def _alerts(con: duckdb.DuckDBPyConnection, period: Period, *, by_date: bool = False) -> dict:
+    """Alerts of the period: the 12 most severe, ordered by severity (or, `by_date`, newest day
+    first and by severity within a day)."""
     cols = _columns(con, "alerts")
     if not cols:
         return {"status": "missing", "rows": []}
@@ -571,7 +626,7 @@ def _alerts(con: duckdb.DuckDBPyConnection, period: Period) -> dict:
                 "kind": ALERT_KIND_KO.get(str(r.get("kind")), str(r.get("kind") or "")),
                 "area": area_ko(r.get("policy_area")) if r.get("policy_area") else "",
                 "district": r.get("district") or "",
-                "key": r.get("key") or "",
+                "where": _alert_where(r),
                 "message": r.get("message_ko") or "",
                 "observed": r.get("observed"),
                 "expected": r.get("expected"),
@@ -579,13 +634,27 @@ def _alerts(con: duckdb.DuckDBPyConnection, period: Period) -> dict:
                 "status": STATUS_KO.get(str(r.get("status")), r.get("status") or ""),
                 "open": str(r.get("status") or "open") in ("open", "new"),
                 "when": _seoul_time(r.get(time_col)) if time_col != "day" else str(r.get("day")),
+                "at": pd.Timestamp(r.get(time_col)),
                 "samples": [
                     samples[i] for i in _as_list(r.get("sample_post_ids"))[:2] if i in samples
                 ],
             }
         )
     out.sort(key=lambda a: (SEVERITY_ORDER.get(a["severity"], 3), -(a["score"] or 0)))
-    return {"status": "ok" if out else "empty", "rows": out[:12], "total": len(out)}
+    shown = out[:12]
+    if by_date:
+        shown.sort(
+            key=lambda a: (
+                -_seoul_day(a["at"]).toordinal(),
+                SEVERITY_ORDER.get(a["severity"], 3),
+                a["at"],
+            )
+        )
+    return {"status": "ok" if out else "empty", "rows": shown, "total": len(out)}
+
+
+def _seoul_day(t: pd.Timestamp) -> dt.date:
+    return (t.tz_convert("Asia/Seoul") if t.tzinfo is not None else t).date()
 
 
 def _generic_table(
@@ -634,6 +703,8 @@ def _cell(col: str, v: object) -> str:
         return CHANNEL_KO.get(str(v), str(v))
     if col == "kind":
         return KIND_KO.get(str(v), str(v))
+    if col == "reason":
+        return COORDINATION_REASON_KO.get(str(v), str(v))
     if isinstance(v, bool):
         return "예" if v else "아니오"
     if isinstance(v, float):
@@ -648,6 +719,65 @@ def _cell(col: str, v: object) -> str:
     return scrub(str(v), 120)
 
 
+STAGE_KO = {
+    "ingest": "수집",
+    "ingest_x_batch": "수집(X 일괄)",
+    "nlp": "언어 분석",
+    "aggregate": "집계",
+    "signals": "신호 분석",
+    "report": "브리핑",
+}
+# What 'stored' counts, where it is not posts.
+STAGE_STORED_UNIT = {"aggregate": "집계 행"}
+# Stored quarantine reasons (English, kept as written in the warehouse) by prefix, in Korean.
+QUARANTINE_REASON_KO = (
+    ("malformed JSON", "JSON 형식 오류"),
+    ("JSON line is not an object", "JSON 객체가 아닌 행"),
+    ("row is not an object", "객체가 아닌 행"),
+    ("tweet is a", "객체가 아닌 행"),
+    ("invalid UTF-8", "문자 인코딩 오류"),
+    ("unreadable row", "읽을 수 없는 행"),
+    ("a text field has the wrong type", "필드 형식 오류"),
+    ("missing required field: id", "ID 누락"),
+    ("entry has no id", "ID 누락"),
+    ("missing channel", "채널 미지정"),
+    ("missing required field: text", "본문 누락"),
+    ("missing text", "본문 누락"),
+    ("text is not a string", "본문 형식 오류"),
+    ("text:", "본문 형식 오류"),
+    ("empty text", "빈 본문"),
+    ("text too long", "본문이 너무 김"),
+    ("created_at in the future", "미래 시각"),
+    ("created_at outside the run window", "수집 기간 밖의 작성 시각"),
+    ("created_at is missing", "작성 시각 누락"),
+    ("missing created_at", "작성 시각 누락"),
+    ("no published/updated date", "작성 시각 누락"),
+    ("created_at", "작성 시각 형식 오류"),
+    ("unreadable date", "작성 시각 형식 오류"),
+    ("poll_id is missing", "투표 ID 누락"),
+)
+
+
+def quarantine_reason_ko(reason: str | None) -> str:
+    """A Korean explanation of a stored quarantine reason (by prefix); the stored text otherwise."""
+    text = str(reason or "").strip()
+    for prefix, ko in QUARANTINE_REASON_KO:
+        if text.startswith(prefix):
+            return ko
+    return text or "사유 없음"
+
+
+def _quarantine_reasons(con: duckdb.DuckDBPyConnection, p: dict[str, object]) -> list[dict]:
+    """Quarantine counts by Korean reason, with the stored reasons behind each (for a tooltip)."""
+    out: dict[str, dict] = {}
+    for r in _records(_query(con, "quarantine_reasons", p)):
+        ko = quarantine_reason_ko(r["reason"])
+        row = out.setdefault(ko, {"reason": ko, "rows": 0, "stored": []})
+        row["rows"] += int(r["rows"])
+        row["stored"].append(str(r["reason"]))
+    return sorted(out.values(), key=lambda r: (-r["rows"], r["reason"]))
+
+
 def _coverage(con: duckdb.DuckDBPyConnection, period: Period) -> dict:
     p = period.params()
     channels = _records(_query(con, "channels", p))
@@ -656,14 +786,17 @@ def _coverage(con: duckdb.DuckDBPyConnection, period: Period) -> dict:
     runs = _records(_query(con, "runs", p))
     for r in runs:
         r["last_finished"] = _seoul_time(r["last_finished"])
+        r["name"] = STAGE_KO.get(r["stage"], r["stage"])
+        r["stored_unit"] = STAGE_STORED_UNIT.get(r["stage"], "")
     return {
         "channels": channels,
         "stored": sum(c["stored"] for c in channels),
         "duplicates": sum(c["duplicates"] for c in channels),
         "analysed": sum(c["analysed"] for c in channels),
+        "analysed_originals": sum(c["analysed_originals"] for c in channels),
         "runs": runs,
         "quarantined": sum(int(r["quarantined"] or 0) for r in runs),
-        "reasons": _records(_query(con, "quarantine_reasons", p)),
+        "reasons": _quarantine_reasons(con, p),
         "excluded": int(_query(con, "excluded", p)["excluded"].iloc[0]),
         "models": _records(_query(con, "model_versions", p)),
     }
@@ -694,25 +827,28 @@ def _summary(
             if period.weekly
             else f"{fmt_num(totals['posts'])}건"
         )
-        changed.append(
-            f"{when} 분석된 게시물은 {vol}으로, 지난 {base_days}일 하루 평균({fmt_num(round(totals['base_avg']))}건)"
-            f"보다 {_more_less(ch)}."
-        )
+        ref = f"지난 {base_days}일 하루 평균({fmt_num(round(totals['base_avg']))}건)"
+        changed.append(f"{when} 분석된 게시물은 {vol}으로, {_compared(ref, ch)}.")
         if totals["neg_share"] is not None and totals["base_neg_share"] is not None:
             d = totals["neg_share"] - totals["base_neg_share"]
-            trend = "높아졌습니다" if d > 0.005 else "낮아졌습니다" if d < -0.005 else "비슷합니다"
-            changed.append(
-                f"부정 비율은 {fmt_pct(totals['neg_share'])}로 지난 {base_days}일"
-                f"({fmt_pct(totals['base_neg_share'])})보다 "
-                + (f"{abs(d) * 100:.1f}%p {trend}." if trend != "비슷합니다" else "비슷합니다.")
-            )
+            ref = f"지난 {base_days}일({fmt_pct(totals['base_neg_share'])})"
+            if abs(d) > 0.005:
+                trend = "높아졌습니다" if d > 0 else "낮아졌습니다"
+                versus = f"{ref}보다 {abs(d) * 100:.1f}%p {trend}"
+            else:
+                versus = f"{_with(ref)} 비슷합니다"
+            changed.append(f"부정 비율은 {fmt_pct(totals['neg_share'])}로 {versus}.")
     else:
         changed.append(
             f"{when} 분석된 게시물은 {fmt_num(totals['posts'])}건이며, 비교할 지난 7일 자료가 없습니다."
         )
     # The area whose negative posts grew most against its own baseline.
     if base_days:
-        cands = [a for a in areas if a["negative"] >= MIN_POSTS_FOR_SHARE]
+        cands = [
+            a
+            for a in areas
+            if a["negative"] >= MIN_POSTS_FOR_SHARE and a["posts"] >= MIN_POSTS_HEADLINE
+        ]
 
         def grow(a: dict) -> float:
             return a["neg_per_day"] / max(a["base_neg_avg"] or 0.0, 1.0)
@@ -723,7 +859,8 @@ def _summary(
             if g >= 1.5:
                 unusual.append(
                     f"{top['name']} 분야의 부정 게시물이 하루 {fmt_num(round(top['neg_per_day']))}건으로 "
-                    f"평소(하루 평균 {fmt_num(round(top['base_neg_avg'] or 0))}건)의 {g:.1f}배입니다."
+                    f"평소(하루 평균 {fmt_num(round(top['base_neg_avg'] or 0))}건)의 {g:.1f}배입니다"
+                    f"(분야 게시물 n={fmt_num(top['posts'])}건)."
                 )
             biggest = max(areas, key=lambda a: a["posts"], default=None)
             if biggest is not None:
@@ -731,26 +868,38 @@ def _summary(
                     f"가장 많이 언급된 분야는 {biggest['name']}({fmt_num(biggest['posts'])}건, "
                     f"부정 {fmt_pct(biggest['neg_share'])})입니다."
                 )
+        # A district's rise is named only when it is material (10 %p or more) and significant.
         rising = [
             d
             for d in districts["rows"]
             if d["name"] != NO_DISTRICT
-            and d["posts"] >= MIN_POSTS_FOR_SHARE * period.days
             and d["neg_delta"] is not None
+            and d["neg_delta"] >= 0.10
+            and significant_rise(d["negative"], d["posts"], d["base_negative"], d["base_posts"])
         ]
         if rising:
             d = max(rising, key=lambda x: x["neg_delta"])
-            if d["neg_delta"] >= 0.10:
-                unusual.append(
-                    f"자치구 중 {d['name']}의 부정 비율이 {fmt_pct(d['neg_share'])}로 가장 크게 "
-                    f"올랐습니다({fmt_pp(d['neg_delta'])}, 주요 분야: {d['top_area']})."
-                )
+            unusual.append(
+                f"자치구 중 {d['name']}의 부정 비율이 {fmt_pct(d['neg_share'])}"
+                f"(n={fmt_num(d['posts'])}건)로 가장 크게 올랐습니다"
+                f"({fmt_pp(d['neg_delta'])}, 주요 분야: {d['top_area']})."
+            )
     new_topics = [t["label"] for t in topics["rows"] if t.get("emerging")]
     if new_topics:
         unusual.append("새로 떠오른 토픽: " + ", ".join(new_topics[:3]) + ".")
-    if hashtags["emerging"]:
+    if hashtags["organic"]:
         unusual.append(
-            "급증한 해시태그: " + ", ".join("#" + h["tag"] for h in hashtags["emerging"][:4]) + "."
+            "급증한 해시태그: " + ", ".join("#" + h["tag"] for h in hashtags["organic"][:4]) + "."
+        )
+    if hashtags["coordinated"]:
+        unusual.append(
+            "조직적 확산 의심 해시태그: "
+            + ", ".join(
+                f"#{h['tag']}(게시물 {fmt_num(h['all_posts'])}건 중 "
+                f"{fmt_num(h['coordinated_posts'])}건이 조직적·봇 의심 계정)"
+                for h in hashtags["coordinated"][:3]
+            )
+            + ". 자연스러운 관심 증가로 보기 어렵습니다."
         )
     if alerts["status"] == "ok":
         open_alerts = [a for a in alerts["rows"] if a["open"]] or alerts["rows"]
@@ -759,18 +908,24 @@ def _summary(
             respond.append(
                 f"[경보·{a['severity_ko']}] {a['message'] or (where + ' ' + a['kind'])}"
             )
+    # Half or more negative, on enough posts, and (where the baseline is large enough to tell)
+    # significantly more negative than usual.
     hot = [
         a
         for a in areas
         if a["neg_share"] is not None
         and a["neg_share"] >= 0.5
-        and a["posts"] >= MIN_POSTS_FOR_SHARE * period.days
-        and (a["neg_delta"] is None or a["neg_delta"] > 0)
+        and a["posts"] >= MIN_POSTS_HEADLINE
+        and (
+            significant_rise(a["negative"], a["posts"], a["base_negative"], a["base_posts"])
+            if a["base_posts"] >= MIN_POSTS_HEADLINE
+            else True
+        )
     ]
     for a in hot[:2]:
         respond.append(
-            f"{a['name']} 분야는 게시물 절반 이상({fmt_pct(a['neg_share'])})이 부정적입니다. "
-            "관련 부서의 확인이 필요합니다."
+            f"{a['name']} 분야는 게시물 절반 이상({fmt_pct(a['neg_share'])}, "
+            f"n={fmt_num(a['posts'])}건)이 부정적입니다. 관련 부서의 확인이 필요합니다."
         )
     if responses.get("unanswered"):
         respond.append(responses["unanswered"])
@@ -781,36 +936,61 @@ def _summary(
     }
 
 
-def _more_less(ch: float | None) -> str:
+def _compared(ref: str, ch: float | None) -> str:
+    """'지난 7일 하루 평균(1,200건)보다 12% 많습니다' / '…과 비슷합니다' against `ref`."""
     if ch is None:
-        return "비교할 수 없습니다"
+        return f"{_with(ref)} 비교할 수 없습니다"
     if abs(ch) < 0.05:
-        return "비슷합니다"
-    return f"{abs(ch) * 100:.0f}% {'많습니다' if ch > 0 else '적습니다'}"
+        return f"{_with(ref)} 비슷합니다"
+    return f"{ref}보다 {abs(ch) * 100:.0f}% {'많습니다' if ch > 0 else '적습니다'}"
+
+
+# Whether the Korean reading of a final digit ends in a consonant (영 일 삼 육 칠 팔: yes).
+_DIGIT_BATCHIM = dict(zip("0123456789", (1, 1, 0, 1, 0, 0, 1, 1, 1, 0), strict=True))
+
+
+def _with(word: str) -> str:
+    """`word` with the particle 과 (after a final consonant) or 와; a trailing (…) is skipped."""
+    base = re.sub(r"\s*\([^()]*\)$", "", word)
+    last = base[-1:] or "가"
+    if last.isdigit():
+        batchim = _DIGIT_BATCHIM[last]
+    elif "가" <= last <= "힣":
+        batchim = (ord(last) - 0xAC00) % 28 != 0
+    else:
+        batchim = False
+    return word + ("과" if batchim else "와")
+
+
+def significant_rise(neg: int, n: int, base_neg: int, base_n: int) -> bool:
+    """Whether a negative share of neg/n is above base_neg/base_n beyond chance.
+
+    Both samples need `MIN_POSTS_HEADLINE` posts; then a pooled two-proportion z-test, one-sided
+    at z >= 1.96 (p < 0.025, i.e. p < 0.05 two-sided).
+    """
+    if n < MIN_POSTS_HEADLINE or base_n < MIN_POSTS_HEADLINE:
+        return False
+    pooled = (neg + base_neg) / (n + base_n)
+    se = math.sqrt(pooled * (1 - pooled) * (1 / n + 1 / base_n))
+    return se > 0 and (neg / n - base_neg / base_n) / se >= Z_RISE
 
 
 # ---------------------------------------------------------------------------------------------
 # signals (issue 7): opinion leaders, official responsiveness, mVoting, coordinated accounts
 
-LEADER_LABELS = {
-    "rank": "순위",
-    "policy_area": "분야",
-    "author_hash": "계정(가명)",
-    "account_type": "유형",
-    "kind": "유형",
-    "followers": "팔로워",
-    "posts": "게시물",
-    "engagement": "반응",
-    "pagerank": "영향력(PageRank)",
-    "influence": "영향력",
-    "score": "점수",
-}
 KIND_KO = {
     "official": "공식 계정",
     "media": "언론",
     "organisation": "단체",
     "individual": "개인",
     "unknown": "미분류",
+}
+# Accounts whose public handle may be shown; individuals stay pseudonymous (their hash).
+PUBLIC_KINDS = ("official", "media", "organisation")
+COORDINATION_REASON_KO = {
+    "copy_cluster": "같은 글 복사·붙여넣기",
+    "regular_rhythm": "기계적으로 일정한 게시 간격",
+    "high_rate": "한 시간에 과도한 게시",
 }
 AGREEMENT_KO = {"agree": "일치", "disagree": "불일치", "insufficient_data": "자료 부족"}
 MIN_UNANSWERED = 3  # unanswered citizen questions that make the "대응이 필요한 사항" list
@@ -825,47 +1005,80 @@ COORDINATED_LABELS = {
 
 
 def _responses(con: duckdb.DuckDBPyConnection, period: Period) -> dict:
-    """Citizen questions to official accounts per department: answered, how fast, and a line
-    for the summary when enough are still unanswered."""
+    """Citizen questions to official accounts per department over the last 7 days, as of the end
+    of the period: answered, how fast, still within the response target ('pending', not alarming)
+    or past it unanswered ('overdue'); a line for the summary when enough are overdue."""
+    empty = {"status": "missing", "header": [], "rows": [], "numeric": [], "unanswered": None}
     needed = {
         "department",
         "official_handle",
         "policy_area",
         "answered",
         "response_minutes",
+        "asked_at",
         "day",
     }
     if not needed <= _columns(con, "official_responses"):
-        return {"status": "missing", "header": [], "rows": [], "numeric": [], "unanswered": None}
-    df = _query(con, "official_responses", period.params())
-    rows = [
-        [
-            r["department"],
-            _first_areas(str(r["policy_areas"] or "")),
-            fmt_num(r["asked"]),
-            fmt_num(r["answered"]),
-            fmt_pct(r["answered_share"]),
-            "–" if r["median_minutes"] is None else f"{r['median_minutes']:,.0f}분",
-            fmt_num(r["unanswered"]),
-        ]
-        for r in _records(df)
-    ]
-    unanswered = int(df["unanswered"].sum()) if not df.empty else 0
+        return {**empty, "note": ""}
+    p = period.params()
+    df = _query(con, "official_responses", p)
+    rows = []
+    for r in _records(df):
+        settled = int(r["answered"]) + int(r["overdue"])  # pending questions are not due yet
+        rows.append(
+            [
+                r["department"],
+                _first_areas(str(r["policy_areas"] or "")),
+                fmt_num(r["asked"]),
+                fmt_num(r["answered"]),
+                fmt_pct(_share(r["answered"], settled)),
+                "–" if r["median_minutes"] is None else f"{r['median_minutes']:,.0f}분",
+                fmt_num(r["pending"]),
+                fmt_num(r["overdue"]),
+            ]
+        )
+    as_of = _seoul_datetime(period.as_of)
+    overdue = int(df["overdue"].sum()) if not df.empty else 0
     line = None
-    if unanswered >= MIN_UNANSWERED:
+    if overdue >= MIN_UNANSWERED:
         top = df.iloc[0]
         line = (
-            f"공식 계정에 온 시민 질문·민원 {fmt_num(int(df['asked'].sum()))}건 중 "
-            f"{fmt_num(unanswered)}건이 아직 답변되지 않았습니다"
-            f"(가장 많은 곳: {top['department']} {fmt_num(int(top['unanswered']))}건)."
+            f"공식 계정에 온 시민 질문·민원 중 {fmt_num(overdue)}건이 "
+            f"{RESPONSE_TARGET_HOURS}시간이 지나도록 답변되지 않았습니다"
+            f"(가장 많은 곳: {top['department']} {fmt_num(int(top['overdue']))}건, {as_of} 기준)."
         )
+    start = p["resp_start"]
     return {
         "status": "ok" if rows else "empty",
-        "header": ["부서", "분야", "시민 질문", "응답", "응답률", "응답 시간 중앙값", "미응답"],
+        "header": [
+            "부서",
+            "분야",
+            "시민 질문",
+            "응답",
+            "응답률",
+            "응답 시간 중앙값",
+            f"답변 대기({RESPONSE_TARGET_HOURS}시간 이내)",
+            f"기한 초과 미응답({RESPONSE_TARGET_HOURS}시간 경과)",
+        ],
         "rows": rows[:10],
-        "numeric": [2, 3, 4, 5, 6],
+        "numeric": [2, 3, 4, 5, 6, 7],
         "unanswered": line,
+        "note": (
+            f"{start.month}월 {start.day}일부터 {as_of}까지 공식 계정에 온 시민 질문입니다. "
+            f"답변 목표는 {RESPONSE_TARGET_HOURS}시간입니다: 그보다 최근의 질문은 '답변 대기'로, "
+            f"{RESPONSE_TARGET_HOURS}시간이 지나도 답이 없는 질문만 '기한 초과'로 셉니다. "
+            "응답률은 답변 대기 중인 질문을 뺀 나머지 가운데 답변된 비율입니다."
+        ),
     }
+
+
+def _seoul_datetime(t: dt.datetime) -> str:
+    """'11월 29일 24:00' for midnight after the 29th (the end of a period reads as that day's)."""
+    t = t.astimezone(SEOUL)
+    if t.time() == dt.time():
+        d = t.date() - dt.timedelta(days=1)
+        return f"{d.month}월 {d.day}일 24:00"
+    return f"{t.month}월 {t.day}일 {t:%H:%M}"
 
 
 def _first_areas(codes: str, shown: int = 3) -> str:
@@ -922,15 +1135,71 @@ def _mvoting(con: duckdb.DuckDBPyConnection, period: Period) -> dict:
     }
 
 
+def _leaders(con: duckdb.DuckDBPyConnection, period: Period) -> dict:
+    """The ten leading accounts of the latest ranking in the period, over all areas first.
+
+    The stored score averages percentiles, so the top accounts all sit near 1.0 and it does not
+    tell them apart: the table shows the figures behind it instead, PageRank scaled to the first
+    row's (= 100). Official, media and organisation accounts are shown by handle where known.
+    """
+    needed = {"day", "window_days", "policy_area", "rank", "author_hash", "kind", "posts"}
+    needed |= {"followers", "engagement", "pagerank", "score"}
+    if not needed <= _columns(con, "opinion_leaders"):
+        return {
+            "status": "missing",
+            "header": [],
+            "rows": [],
+            "numeric": [],
+            "heading": "오피니언 리더",
+        }
+    p = period.params()
+    recs = _records(_query(con, "leaders", p))
+    handles: dict[str, str] = {}
+    if {"author_hash", "handle", "day"} <= _columns(con, "official_accounts"):
+        handles = dict(_query(con, "official_handles", p).itertuples(index=False, name=None))
+    window = int(recs[0]["window_days"]) if recs else 7
+    top_pr = max((float(r["pagerank"] or 0.0) for r in recs), default=0.0)
+    rows = []
+    for r in recs:
+        who = str(r["author_hash"])
+        if r["kind"] in PUBLIC_KINDS and who in handles:
+            who = "@" + str(handles[who]).lstrip("@")
+        rows.append(
+            [
+                fmt_num(r["rank"]),
+                area_ko(r["policy_area"]),
+                who,
+                KIND_KO.get(str(r["kind"]), str(r["kind"])),
+                fmt_num(r["posts"]),
+                fmt_num(r["followers"]),
+                fmt_num(round(r["engagement"] or 0)),
+                "–" if top_pr <= 0 else f"{100 * float(r['pagerank'] or 0) / top_pr:.0f}",
+            ]
+        )
+    return {
+        "status": "ok" if rows else "empty",
+        "heading": f"최근 {window}일 오피니언 리더",
+        "header": [
+            "순위",
+            "분야",
+            "계정",
+            "유형",
+            "게시물",
+            "팔로워",
+            "반응(좋아요·공유·댓글)",
+            "영향력(PageRank, 1위=100)",
+        ],
+        "rows": rows,
+        "numeric": [0, 4, 5, 6, 7],
+        "note": (
+            f"순위는 최근 {window}일의 팔로워·반응·PageRank(리포스트·인용·답글·언급 관계)를 "
+            "함께 본 결과입니다. 공식·언론·단체 계정은 계정명으로, 개인은 가명으로 표시합니다."
+        ),
+    }
+
+
 def _signals(con: duckdb.DuckDBPyConnection, period: Period) -> dict:
-    # the day's ten leading accounts over all areas (rank 1 of every area repeats the city's own)
-    leaders = _generic_table(
-        con,
-        "opinion_leaders",
-        period,
-        ("policy_area = 'all' DESC", "rank", "score DESC"),
-        LEADER_LABELS,
-    )
+    leaders = _leaders(con, period)
     responses = _responses(con, period)
     mvoting = _mvoting(con, period)
     coordinated = _generic_table(
@@ -992,7 +1261,11 @@ def briefing_context(
     alerts = _alerts(con, period)
     # The week's earlier alerts, so an official sees what was flagged and whether it is still open.
     recent_alerts = (
-        _alerts(con, Period(day - dt.timedelta(days=6), day - dt.timedelta(days=1), False))
+        _alerts(
+            con,
+            Period(day - dt.timedelta(days=6), day - dt.timedelta(days=1), False),
+            by_date=True,
+        )
         if not weekly
         else {"status": "empty", "rows": []}
     )

@@ -1,6 +1,7 @@
 -- Read-only queries of the briefing, one per `-- name:` block, loaded by briefing.py.
 -- Bound parameters: $start/$end (reported period), $base_start/$base_end (the 7 days before it),
--- $trend_start (first day of the trend chart), $limit. Duplicates (posts.duplicate_of) never count.
+-- $trend_start (first day of the trend chart), $resp_start/$as_of/$due_before (citizen questions
+-- to official accounts, see official_responses), $limit. Duplicates (posts.duplicate_of) never count.
 
 -- name: area_totals
 SELECT n.policy_area,
@@ -99,11 +100,32 @@ FROM h
 GROUP BY tag
 HAVING count(*) FILTER (WHERE day >= $start) > 0;
 
+-- name: hashtag_coordination
+-- Per tag of the period, posts by accounts flagged in `coordinated_accounts` on a day of the period.
+-- Copies count here (a campaign is mostly copies, which `hashtags` leaves out).
+WITH flagged AS (
+    SELECT DISTINCT author_hash FROM coordinated_accounts WHERE day BETWEEN $start AND $end
+),
+h AS (
+    SELECT lower(ltrim(unnest(p.hashtags), '#')) AS tag, p.post_id,
+           p.author_hash IN (SELECT author_hash FROM flagged) AS coordinated
+    FROM posts p
+    WHERE p.day BETWEEN $start AND $end
+)
+SELECT tag,
+       count(DISTINCT post_id)                              AS all_posts,
+       count(DISTINCT post_id) FILTER (WHERE coordinated)   AS coordinated_posts
+FROM h
+GROUP BY tag;
+
 -- name: channels
+-- `analysed` counts every analysed stored post, reposts and copies included; `analysed_originals`
+-- only those without `duplicate_of`, the figure every other section (and the top card) counts.
 SELECT p.channel,
        count(*)                                         AS stored,
        count(*) FILTER (WHERE p.duplicate_of IS NOT NULL) AS duplicates,
-       count(n.post_id)                                 AS analysed
+       count(n.post_id)                                 AS analysed,
+       count(n.post_id) FILTER (WHERE p.duplicate_of IS NULL) AS analysed_originals
 FROM posts p
 LEFT JOIN post_nlp n ON n.post_id = p.post_id
 WHERE p.day BETWEEN $start AND $end
@@ -178,12 +200,15 @@ QUALIFY row_number() OVER (PARTITION BY policy_area ORDER BY sum(weight) DESC, s
 ORDER BY policy_area, weight DESC;
 
 -- name: official_responses
--- Citizen posts addressed to an official account, per department: how many were answered and how
--- fast; its posts' policy areas, most frequent first.
+-- Citizen posts addressed to an official account in the last 7 days up to the end of the period
+-- ($as_of), per department: how many were answered and how fast, how many are still within the
+-- response target ($due_before = $as_of minus the target: 'pending') and how many are past it
+-- unanswered ('overdue'); the department's policy areas, most frequent first.
 WITH r AS (
-    SELECT coalesce(department, official_handle) AS department, policy_area, answered, response_minutes
+    SELECT coalesce(department, official_handle) AS department, policy_area, answered,
+           response_minutes, asked_at
     FROM official_responses
-    WHERE day BETWEEN $start AND $end
+    WHERE day BETWEEN $resp_start AND $end AND asked_at < $as_of
 ),
 areas AS (
     SELECT department, string_agg(policy_area, ',' ORDER BY n DESC, policy_area) AS policy_areas
@@ -191,16 +216,16 @@ areas AS (
     GROUP BY department
 )
 SELECT r.department,
-       count(*)                                             AS asked,
-       count(*) FILTER (WHERE answered)                     AS answered,
-       count(*) FILTER (WHERE answered)::DOUBLE / count(*)  AS answered_share,
-       median(response_minutes) FILTER (WHERE answered)     AS median_minutes,
-       count(*) FILTER (WHERE NOT answered)                 AS unanswered,
-       any_value(areas.policy_areas)                        AS policy_areas
+       count(*)                                                          AS asked,
+       count(*) FILTER (WHERE answered)                                  AS answered,
+       median(response_minutes) FILTER (WHERE answered)                  AS median_minutes,
+       count(*) FILTER (WHERE NOT answered AND asked_at >= $due_before)  AS pending,
+       count(*) FILTER (WHERE NOT answered AND asked_at < $due_before)   AS overdue,
+       any_value(areas.policy_areas)                                     AS policy_areas
 FROM r
 LEFT JOIN areas USING (department)
 GROUP BY r.department
-ORDER BY unanswered DESC, asked DESC, r.department;
+ORDER BY overdue DESC, pending DESC, asked DESC, r.department;
 
 -- name: mvoting_comparison
 SELECT poll_id, question, policy_area, total_votes, leading_option, vote_support, online_posts,
@@ -210,3 +235,18 @@ WHERE day BETWEEN $start AND $end
 QUALIFY row_number() OVER (PARTITION BY poll_id ORDER BY day DESC) = 1
 ORDER BY agreement = 'disagree' DESC, total_votes DESC, poll_id
 LIMIT 10;
+
+-- name: leaders
+-- The latest ranking of the period: over all areas first, by rank.
+SELECT l.*
+FROM opinion_leaders l
+WHERE l.day = (SELECT max(day) FROM opinion_leaders WHERE day BETWEEN $start AND $end)
+ORDER BY l.policy_area = 'all' DESC, l.rank, l.score DESC, l.policy_area
+LIMIT 10;
+
+-- name: official_handles
+-- Public handles of the city's own accounts (their author_hash is the pseudonym of the handle).
+SELECT author_hash, arg_max(handle, day) AS handle
+FROM official_accounts
+WHERE author_hash IS NOT NULL AND day <= $end
+GROUP BY author_hash;

@@ -169,6 +169,11 @@ def test_pdf_printed_by_chromium(rendered: dict[str, Path]) -> None:
     assert data.startswith(b"%PDF-")
     assert len(data) > 20_000
     assert data.count(b"/Type /Page") - data.count(b"/Type /Pages") >= 2
+    # A4 (595 x 842 pt), as Seoul prints, not US Letter (612 x 792)
+    boxes = re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", data)
+    assert boxes, "no /MediaBox in the PDF"
+    for w, h in boxes:
+        assert (round(float(w)), round(float(h))) == (595, 842), (w, h)
 
 
 def test_empty_day_renders_in_chromium(tmp_path: Path, font_env: dict[str, str]) -> None:
