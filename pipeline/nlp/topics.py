@@ -332,6 +332,25 @@ def _track(
     return out
 
 
+LABEL_RELEVANCE_LAMBDA = 0.6
+
+
+def _label_words(
+    top: np.ndarray, row: np.ndarray, word_share: np.ndarray, vocab: np.ndarray, n: int = 3
+) -> list[str]:
+    """The `n` of a topic's top words that name it best: relevance (Sievert & Shirley 2014,
+    λ = 0.6) = λ·log p(w|t) + (1 − λ)·log(p(w|t) / p(w)), so a word every topic uses (이번, 공유)
+    gives way to one this topic owns. Only the label changes; `keywords` keep the weight order."""
+    if len(top) == 0:
+        return []
+    pwt = np.maximum(row[top], 1e-12)
+    pw = np.maximum(word_share[top], 1e-12)
+    lam = LABEL_RELEVANCE_LAMBDA
+    rel = lam * np.log(pwt) + (1 - lam) * np.log(pwt / pw)
+    order = np.lexsort((vocab[top], -rel))[:n]
+    return [str(vocab[top[i]]) for i in order]
+
+
 def day_topics(
     day: date,
     post_ids: Sequence[str],
@@ -372,6 +391,8 @@ def day_topics(
         top = top[row[top] > 0]
         tops.append(top)
         is_top[top, t] = 1.0
+    counts = np.asarray(X.sum(axis=0)).ravel().astype(float)
+    word_share = counts / counts.sum() if counts.sum() > 0 else counts
     # Representative: strong share times how many of the topic's top words the post uses;
     # identical texts (copy-paste campaigns) are shown once.
     coverage = np.asarray(X @ is_top)[np.arange(len(best)), best] if len(best) else best_share
@@ -395,6 +416,7 @@ def day_topics(
                 break
         topics.append(
             {
+                "label_words": _label_words(tops[t], row, word_share, vocab),
                 "keywords": [str(vocab[j]) for j in tops[t]],
                 "weights": [round(float(row[j]), 6) for j in tops[t]],
                 "n_posts": len(members),
@@ -416,7 +438,7 @@ def day_topics(
             {
                 "day": day,
                 "topic_id": topic_id,
-                "label": LABEL_SEP.join(r["keywords"][:3]),  # type: ignore[index]
+                "label": LABEL_SEP.join(r["label_words"]),  # type: ignore[arg-type]
                 "keywords": r["keywords"],
                 "weights": r["weights"],
                 "n_posts": r["n_posts"],
