@@ -246,9 +246,19 @@ def annotate(
     from pipeline import flows
 
     settings = _settings()
-    if not input_path.is_file():
-        _guard(lambda: (_ for _ in ()).throw(UserError(f"{input_path}: no such file")))
-    n, errors = _guard(lambda: flows.annotate_file(input_path, output, settings=settings))
+
+    def go() -> tuple[int, int]:
+        if not input_path.is_file():
+            raise UserError(f"{input_path}: no such file")
+        if output.is_dir():
+            raise UserError(f"{output}: is a directory (give -o a file name)")
+        try:
+            return flows.annotate_file(input_path, output, settings=settings)
+        except OSError as exc:
+            name = exc.filename or output
+            raise UserError(f"{name}: cannot read or write ({exc.strerror or exc})") from None
+
+    n, errors = _guard(go)
     typer.echo(f"annotated={n - errors} errors={errors} -> {output}")
 
 

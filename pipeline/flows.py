@@ -171,6 +171,7 @@ class PreparedBatch:
     raw: pd.DataFrame
     bad: pd.DataFrame
     repeated: int  # rows repeated within the batch: counted as duplicates
+    notes: dict[str, int] = field(default_factory=dict)  # values stored as NULL, by reason
 
 
 def prepare_records(
@@ -186,13 +187,14 @@ def prepare_records(
     records = list(records)
     posts, raw, bad = posts_clean(records, source=source, default_channel=channel, salt=salt,
                                   now=now, window=window)
+    notes = dict(posts.attrs.get("notes", {}))
     repeated = posts["post_id"].duplicated(keep="first")
     posts = posts[~repeated].reset_index(drop=True)
     raw = raw[~raw["post_id"].duplicated(keep="first")]
     if not posts.empty:
         validate_table("posts", posts, window=window)
         posts["lsh_bands"] = band_keys(posts["text_norm"].tolist())
-    return PreparedBatch(len(records), posts, raw, bad, int(repeated.sum()))
+    return PreparedBatch(len(records), posts, raw, bad, int(repeated.sum()), notes)
 
 
 def _prepare_packed(packed: bytes, **kwargs) -> PreparedBatch:
@@ -240,6 +242,11 @@ def store_prepared(
         posts["run_id"] = summary.run_id
     summary.stored = len(posts)
     summary.quarantined = len(batch.bad)
+    if batch.notes:
+        notes = summary.extra.setdefault("notes", {})
+        for reason, n in batch.notes.items():
+            notes[reason] = notes.get(reason, 0) + n
+        summary.message = "stored as NULL: " + ", ".join(f"{r} ({n})" for r, n in sorted(notes.items()))
     assert summary.read == summary.stored + summary.duplicates + summary.quarantined, summary
     con.execute("BEGIN TRANSACTION")
     try:
@@ -253,6 +260,8 @@ def store_prepared(
         con.execute("ROLLBACK")
         raise
     log.info("%s %s: %s", summary.stage, summary.source, summary.line())
+    if batch.notes:
+        log.warning("%s %s: %s", summary.stage, summary.source, summary.message)
     return summary
 
 
@@ -286,8 +295,11 @@ def ingest_file(
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> RunSummary:
     """`minsim ingest file`: one file in the canonical format (or a named mapping)."""
-    from pipeline.sources.files import read_records
+    from pipeline.sources.files import FileSourceError, read_records
+    from pipeline.transforms.normalize import channel_problem
 
+    if channel is not None and (problem := channel_problem(channel)):
+        raise FileSourceError(f"--channel: {problem}")
     records, facts = read_records(Path(path), encoding=encoding, mapping=mapping)
     own = con is None
     con = con or wh.connect(settings.warehouse)
@@ -935,10 +947,21 @@ def ingest_mvoting(path: Path, *, settings: Settings) -> RunSummary:
 # Annotate, SQL, export, training
 # --------------------------------------------------------------------------------------------
 
+def _finite_or_text(token: str) -> float | str:
+    """A JSON number as a float, or its text when it has no finite float form (1e400)."""
+    value = float(token)
+    return value if value - value == 0 else token
+
+
 def annotate_file(in_path: Path, out_path: Path, *, settings: Settings, batch: int = 2000) -> tuple[int, int]:
-    """`minsim annotate`: one output line per input line, in order; bad lines get an error."""
+    """`minsim annotate`: one output line per input line, in order; bad lines get an error.
+
+    Ids are written back as they came, except what JSON cannot hold: NaN/Infinity and numbers
+    beyond a float (1e400) are written as strings, lone surrogates as U+FFFD.
+    """
     import json as _json
 
+    from pipeline.transforms.normalize import is_blank, json_safe
     from pipeline.transforms.pii import mask_pii
 
     models = load_models(settings)
@@ -946,6 +969,9 @@ def annotate_file(in_path: Path, out_path: Path, *, settings: Settings, batch: i
     out_path.parent.mkdir(parents=True, exist_ok=True)
     with open(in_path, "rb") as src, open(out_path, "w", encoding="utf-8") as dst:
         pending: list[tuple[object, str | None, str | None]] = []
+
+        def write(row: dict) -> None:
+            dst.write(_json.dumps(row, ensure_ascii=False) + "\n")
 
         def flush() -> None:
             nonlocal errors
@@ -955,17 +981,19 @@ def annotate_file(in_path: Path, out_path: Path, *, settings: Settings, batch: i
             for pid, _text, err in pending:
                 if err is not None:
                     errors += 1
-                    dst.write(_json.dumps({"id": pid, "error": err}, ensure_ascii=False) + "\n")
+                    write({"id": pid, "error": err})
                     continue
                 r = next(rows)
-                dst.write(_json.dumps({
+                write({
                     "id": pid, "sentiment": r["sentiment"], "sentiment_score": r["sentiment_score"],
                     "policy_area": r["policy_area"], "districts": list(r["districts"]),
-                    "keywords": list(r["keywords"])}, ensure_ascii=False) + "\n")
+                    "keywords": list(r["keywords"])})
             pending.clear()
 
         for raw in src:
             n += 1
+            if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError:
@@ -975,16 +1003,24 @@ def annotate_file(in_path: Path, out_path: Path, *, settings: Settings, batch: i
                 pending.append((None, None, "empty line"))
                 continue
             try:
-                obj = _json.loads(line)
+                obj = _json.loads(line, parse_float=_finite_or_text, parse_constant=str)
             except _json.JSONDecodeError as exc:
                 pending.append((None, None, f"malformed JSON ({exc.msg})"))
+                continue
+            except RecursionError:
+                pending.append((None, None, "JSON nested too deeply"))
                 continue
             if not isinstance(obj, dict):
                 pending.append((None, None, "line is not a JSON object"))
                 continue
             pid, text = obj.get("id"), obj.get("text")
+            if pid is not None and not isinstance(pid, (int, float)):
+                pid = json_safe(pid)  # lone surrogates cannot be written as UTF-8
             if not isinstance(text, str):
                 pending.append((pid, None, "missing text" if text is None else "text is not a string"))
+                continue
+            if is_blank(text):
+                pending.append((pid, None, "empty text"))
                 continue
             pending.append((pid, text, None))
             if len(pending) >= batch:

@@ -75,7 +75,7 @@ def test_annotate_any_jsonl(tmp_path: Path) -> None:
         "{broken",
         json.dumps({"id": "x", "text": "마포구 축제 정말 좋았어요 👍"}, ensure_ascii=False),
         json.dumps({"id": 3}),
-        json.dumps({"id": 4, "text": ""}),
+        json.dumps({"id": 4, "text": " \u200b\x01"}),
     ]).encode() + b"\n\xff\xfe\n")
     out = invoke(["annotate", str(src), "-o", str(dst)], env)
     assert out.exit_code == 0, out.output
@@ -86,8 +86,99 @@ def test_annotate_any_jsonl(tmp_path: Path) -> None:
     assert -1 <= rows[0]["sentiment_score"] <= 1 and rows[0]["keywords"]
     assert "error" in rows[1] and rows[2]["districts"] == ["마포구"]
     assert rows[3] == {"id": 3, "error": "missing text"}
-    assert set(rows[4]) == {"id", "sentiment", "sentiment_score", "policy_area", "districts", "keywords"}
+    assert rows[4] == {"id": 4, "error": "empty text"}
     assert rows[5]["error"] == "invalid UTF-8"
+
+
+def test_annotate_odd_lines_get_one_valid_line_each(tmp_path: Path) -> None:
+    env = env_for(tmp_path)
+    src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    lines = [
+        '{"id": "b1", "text": "강남역 지하철 고장"}',  # after a BOM
+        '{"id": "s1", "text": "bad \\ud800 text 마포구"}',
+        '{"id": "s\\ud800", "text": "서울 버스"}',
+        '{"id": NaN, "text": "서울 버스"}',
+        '{"id": 1e400, "text": "서울 버스"}',
+        '{"id": "d", "text": ' + "[" * 5000 + "]" * 5000 + "}",
+        '{"id": "e", "text": "\\u200b \\u0001"}',
+    ]
+    src.write_bytes(b"\xef\xbb\xbf" + "\n".join(lines).encode() + b"\n")
+    out = invoke(["annotate", str(src), "-o", str(dst)], env)
+    assert out.exit_code == 0, out.output
+    text = dst.read_text(encoding="utf-8")  # valid UTF-8 throughout
+    rows = [json.loads(x, parse_constant=lambda c: pytest.fail(f"bare {c}")) for x in text.splitlines()]
+    assert len(rows) == len(lines)
+    assert rows[0]["id"] == "b1" and "sentiment" in rows[0]
+    assert rows[1]["id"] == "s1" and rows[1]["districts"] == ["마포구"]
+    assert rows[2]["id"] == "s\ufffd" and "sentiment" in rows[2]
+    assert rows[3]["id"] == "NaN" and rows[4]["id"] == "1e400"
+    assert rows[5] == {"id": None, "error": "JSON nested too deeply"}
+    assert rows[6] == {"id": "e", "error": "empty text"}
+
+
+def test_annotate_output_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
+    env = env_for(tmp_path)
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": 1, "text": "서울"}\n', encoding="utf-8")
+    out = runner.invoke(app, ["annotate", str(src), "-o", str(tmp_path)], env=env)
+    assert out.exit_code == 2 and "is a directory" in out.output
+    assert out.output.strip().count("\n") == 0 and "Traceback" not in out.output
+
+
+def _runs(warehouse: Path) -> list[tuple]:
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute("SELECT status, read, stored, duplicates, quarantined, message "
+                           "FROM pipeline_runs WHERE stage = 'ingest'").fetchall()
+
+
+def test_ingest_file_with_values_that_crashed_runs(tmp_path: Path) -> None:
+    """Lone surrogates, numbers beyond 64 bits, year 1 and deep nesting: quarantined or cleaned,
+    the run goes on and is recorded."""
+    env = env_for(tmp_path)
+    base = '"channel": "x", "created_at": "2026-11-20T10:00:00"'
+    deep = '{"v": 1}'
+    for _ in range(300):
+        deep = '{"n": ' + deep + "}"
+    lines = [
+        '{"id": "ok", ' + base + ', "text": "정상 글"}',
+        '{"id": "s1", ' + base + ', "text": "bad \\ud800 text", "note": "\\udc00"}',
+        '{"id": "s\\ud800", ' + base + ', "text": "글"}',
+        '{"id": "n1", ' + base + ', "text": "숫자", "likes": 1e30, "views": "1e30", '
+        '"extra": ' + str(2**70) + "}",
+        '{"id": "n2", ' + base + ', "text": "무한", "likes": Infinity}',
+        '{"id": "y1", "channel": "x", "created_at": "0001-01-01T00:00:00+09:00", "text": "옛날"}',
+        '{"id": "y2", "channel": "x", "created_at": "0001-01-01T00:00:00", "text": "옛날"}',
+        '{"id": "d1", ' + base + ', "text": ' + "[" * 5000 + "]" * 5000 + "}",
+        '{"id": "d2", ' + base + ', "text": "깊음", "meta": ' + deep + "}",
+        '{"id": "c", "channel": "a:b", "created_at": "2026-11-20T10:00:00", "text": "콜론"}',
+    ]
+    src = tmp_path / "odd.jsonl"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = runner.invoke(app, ["ingest", "file", str(src)], env=env)
+    assert out.exit_code == 0, out.output
+    assert "read=10 stored=4 duplicates=0 quarantined=6" in out.output
+    ((status, read, stored, dups, quarantined, message),) = _runs(tmp_path / "w.duckdb")
+    assert (status, read, stored, dups, quarantined) == ("success", 10, 4, 0, 6)
+    assert "likes: out of range (1)" in message and "likes: not a finite number (1)" in message
+
+
+def test_ingest_file_refuses_binary_files_and_bad_channels(tmp_path: Path) -> None:
+    env = env_for(tmp_path)
+    utf16 = tmp_path / "u.jsonl"
+    utf16.write_bytes('{"id": "1", "created_at": "2026-11-20T10:00:00", "text": "글"}\n'
+                      .encode("utf-16"))
+    noise = tmp_path / "n.jsonl"
+    noise.write_bytes(bytes((i * 7919 + 13) % 251 for i in range(16_000)))
+    good = tmp_path / "g.jsonl"
+    good.write_text('{"id": "1", "created_at": "2026-11-20T10:00:00", "text": "글"}\n',
+                    encoding="utf-8")
+    for args in (["ingest", "file", str(utf16)], ["ingest", "file", str(noise)],
+                 ["ingest", "file", str(good), "--channel", "a:b"]):
+        out = runner.invoke(app, args, env=env)
+        assert out.exit_code == 2, out.output
+        assert out.output.startswith("minsim: error:") and out.output.strip().count("\n") == 0
 
 
 def test_sql_is_read_only_and_errors_are_one_line(demo_warehouse: Path, tmp_path: Path) -> None:

@@ -235,3 +235,36 @@ def test_relevant_previous_posts_give_the_same_links_as_the_whole_window(tmp_pat
     assert a["duplicate_kind"].value_counts().to_dict().keys() >= {"exact", "near", "repost"}
     assert len(relevant) == len(whole) if legacy else len(relevant) < 0.8 * len(whole)
     assert len(bare) == len(whole)
+
+
+def test_ingest_parquet_counts_beyond_int64_are_null_and_noted(tmp_path) -> None:
+    import datetime as dt
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "posts.parquet"
+    pq.write_table(pa.table({
+        "id": ["a", "b", "c"], "channel": ["x"] * 3,
+        "created_at": pa.array(["2026-11-20T10:00:00", "2026-11-20T11:00:00", None]),
+        "day": pa.array([dt.date(2026, 11, 20)] * 3, pa.date32()),
+        "text": ["서울 버스", "마포구 축제", "날짜 없음"],
+        "likes": pa.array([2**64 - 1, 3, 1], pa.uint64()),
+        "views": pa.array([1e30, 2.0, None], pa.float64()),
+    }), path)
+    settings = settings_for(tmp_path)
+    summary = flows.ingest_file(path, settings=settings)
+    assert (summary.read, summary.stored, summary.quarantined) == (3, 2, 1)
+    assert summary.extra["notes"] == {"likes: out of range": 1, "views: out of range": 1}
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        rows = con.execute("SELECT source_id, likes, views FROM posts ORDER BY 1").fetchall()
+        ((message,),) = con.execute("SELECT message FROM pipeline_runs").fetchall()
+    assert rows == [("a", None, None), ("b", 3, 2)]
+    assert message == "stored as NULL: likes: out of range (1), views: out of range (1)"
+
+
+def test_tokenizer_accepts_lone_surrogates() -> None:
+    from pipeline.nlp.tokenizer import get_tokenizer
+
+    (tokens,) = get_tokenizer("kiwi").analyze(["서울 \ud800 지하철"])
+    assert "지하철" in tokens.nouns

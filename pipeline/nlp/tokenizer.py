@@ -22,6 +22,13 @@ STOP_NOUNS = frozenset(
 )
 
 _HASHTAG = re.compile(r"#([0-9A-Za-z가-힣_]+)")
+# Lone surrogates (from a JSON "\\ud800" escape) are not Unicode text: Kiwi cannot encode them.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def unicode_safe(text: str | None) -> str:
+    """`text` with lone surrogates replaced by U+FFFD ("" for None), safe for every backend."""
+    return _SURROGATE.sub("\ufffd", text) if text else ""
 
 
 @dataclass(frozen=True)
@@ -102,7 +109,7 @@ class KiwiTokenizer(Tokenizer):
         return self._version
 
     def analyze(self, texts: Sequence[str]) -> list[Tokens]:
-        texts = [t or "" for t in texts]
+        texts = [unicode_safe(t) for t in texts]
         out: list[Tokens] = []
         for text, toks in zip(texts, self._kiwi.tokenize(texts), strict=True):
             morphs: list[tuple[str, str]] = []
@@ -185,7 +192,7 @@ class KonlpyTokenizer(Tokenizer):
         return Tokens(tuple(morphs))
 
     def analyze(self, texts: Sequence[str]) -> list[Tokens]:
-        return [self._one(t) for t in texts]
+        return [self._one(unicode_safe(t)) for t in texts]
 
 
 _CACHE: dict[str, Tokenizer] = {}

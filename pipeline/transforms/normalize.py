@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,6 +25,23 @@ HASHTAG_RE = re.compile(r"#([0-9A-Za-z가-힣ㄱ-ㅎㅏ-ㅣ_]+)")
 MENTION_RE = re.compile(r"(?<![\w.])@([A-Za-z0-9_]{1,30})")
 URL_RE = re.compile(r"https?://[^\s<>\"'）)]+")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Controls become spaces; lone surrogates (a JSON "\\ud800" escape) U+FFFD, which UTF-8 can hold.
+_TEXT_FIX_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
+# What a field value must not hold: NUL bytes and lone surrogates (DuckDB and UTF-8 refuse them).
+_FIELD_BAD_RE = re.compile(r"[\x00\ud800-\udfff]")
+# Text made only of these shows nothing: white space, format characters (zero-width space and
+# joiners, BOM, bidi marks, soft hyphen, variation selectors, tags) and the Hangul fillers.
+_INVISIBLE_RE = re.compile(
+    r"[\s\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180e\u200b-\u200f\u202a-\u202e"
+    r"\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\U000e0000-\U000e0fff]*")
+# A channel is the first part of `post_id` (`channel:id`): a colon or a space would make two
+# different posts share an id, so only letters (Hangul too), digits, '_', '.' and '-' are accepted.
+CHANNEL_RE = re.compile(r"[^\W_][\w.-]{0,63}")
+INT64_MAX = 2**63 - 1
+# created_at outside these years is a broken value, and beyond what pandas and DuckDB's
+# arithmetic handle everywhere (year 1 minus a day overflows).
+MIN_YEAR, MAX_YEAR = 1900, 2999
 _REPEAT_RE = re.compile(r"(.)\1{2,}")
 _SPACE_RE = re.compile(r"\s+")
 _KEY_DROP_RE = re.compile(r"https?://\S+|@\w+|[^0-9A-Za-z가-힣@]+|@")
@@ -179,15 +198,65 @@ def _scrub_dict(value: dict, salt: str) -> dict:
     return out
 
 
-def dumps_payload(value: object) -> str:
-    """JSON text of a payload (orjson: UTF-8, NaN -> null, datetimes ISO 8601, numpy values)."""
-    return orjson.dumps(value, default=str,
-                        option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY).decode()
+_DUMPS_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
+#: deepest payload stored as it came (orjson's own limit is 254 levels)
+MAX_PAYLOAD_DEPTH = 250
+
+
+class PayloadTooDeep(ValueError):
+    """A payload nested deeper than MAX_PAYLOAD_DEPTH."""
+
+
+def dumps_payload(value: object, *, truncate: bool = True) -> str:
+    """JSON text of a payload (orjson: UTF-8, NaN -> null, datetimes ISO 8601, numpy values).
+
+    What JSON in UTF-8 cannot hold is made safe (`json_safe`): lone surrogates become U+FFFD,
+    integers beyond 64 bits strings; deeper nesting than MAX_PAYLOAD_DEPTH is cut off, or
+    raises PayloadTooDeep when `truncate` is false.
+    """
+    try:
+        return orjson.dumps(value, default=str, option=_DUMPS_OPTIONS).decode()
+    except TypeError:  # orjson.JSONEncodeError: surrogates, 65-bit ints, recursion limit
+        return orjson.dumps(json_safe(value, truncate=truncate), default=str,
+                            option=_DUMPS_OPTIONS).decode()
+
+
+def json_safe(value: object, *, truncate: bool = True, _depth: int = 0) -> object:
+    """`value` with lone surrogates replaced by U+FFFD, integers beyond 64 bits as strings and
+    (with `truncate`) containers deeper than MAX_PAYLOAD_DEPTH replaced by a marker string."""
+    if isinstance(value, str):
+        return _SURROGATE_RE.sub("\ufffd", value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if -(2**63) <= value < 2**64 else str(value)
+    if isinstance(value, (dict, list, tuple)):
+        if _depth >= MAX_PAYLOAD_DEPTH:
+            if not truncate:
+                raise PayloadTooDeep(f"nested more than {MAX_PAYLOAD_DEPTH} levels deep")
+            return "[nested too deep]"
+        if isinstance(value, dict):
+            return {json_safe(k, _depth=_depth + 1) if isinstance(k, str) else k:
+                    json_safe(v, truncate=truncate, _depth=_depth + 1) for k, v in value.items()}
+        return [json_safe(v, truncate=truncate, _depth=_depth + 1) for v in value]
+    return value
+
+
+def _fix_char(match: re.Match[str]) -> str:
+    return "\ufffd" if match.group() >= "\ud800" else " "
+
+
+def clean_text(text: str) -> str:
+    """NFC, controls as spaces, lone surrogates as U+FFFD (valid UTF-8 whatever came in)."""
+    return _TEXT_FIX_RE.sub(_fix_char, unicodedata.normalize("NFC", text))
+
+
+def is_blank(text: str) -> bool:
+    """Whether `text` shows nothing: only white space, controls and invisible format characters."""
+    return _INVISIBLE_RE.fullmatch(_CONTROL_RE.sub(" ", text)) is not None
 
 
 def text_for_analysis(text: str) -> str:
     """NFC, controls removed, repeated characters squashed (ㅋㅋㅋㅋ -> ㅋㅋ), spaces collapsed."""
-    return _squash(_CONTROL_RE.sub(" ", unicodedata.normalize("NFC", text)))
+    return _squash(clean_text(text))
 
 
 def _squash(text: str) -> str:
@@ -215,8 +284,14 @@ def parse_time(value: object) -> datetime:
             ts = datetime.fromisoformat(s)
         except ValueError as exc:
             raise ValueError(f"created_at is not ISO 8601: {value[:40]!r}") from exc
+    elif value is None or value == "":
+        raise ValueError("missing required field: created_at")
     else:
-        raise ValueError("created_at is missing or not a string")
+        shown = repr(value)[:40] if isinstance(value, str) else str(value)[:40]
+        raise ValueError(f"created_at must be an ISO 8601 string, got {type(value).__name__} "
+                         f"{shown}")
+    if not MIN_YEAR <= ts.year <= MAX_YEAR:
+        raise ValueError(f"created_at out of range ({str(value)[:40]}; years {MIN_YEAR}-{MAX_YEAR})")
     if ts.tzinfo is None:
         ts = ts.replace(tzinfo=SEOUL)
     return ts
@@ -235,22 +310,46 @@ def _as_str(value: object) -> str | None:
     raise TypeError(type(value).__name__)
 
 
-def _as_int(value: object) -> int | None:
-    if type(value) is int:
-        return value if value >= 0 else None
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value == "":
+def _as_count(value: object) -> int | None:
+    """An engagement count: None when missing; ValueError (why) when not a count in 0..2**63-1."""
+    if type(value) is int and 0 <= value <= INT64_MAX:
+        return value
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
         return None
-    if isinstance(value, bool):
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = int(text) if text.isdigit() else float(text)
+        except ValueError:
+            raise ValueError("not a number") from None
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("not a finite number")
+        if not value.is_integer():
+            raise ValueError("not a whole number")
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError("not a number")  # noqa: TRY004 - one kind of error: the value is noted
+    if value < 0:
+        raise ValueError("negative")
+    if value > INT64_MAX:
+        raise ValueError("out of range")
+    return value
+
+
+def channel_problem(channel: str) -> str | None:
+    """Why `channel` cannot be a channel name, or None when it can."""
+    if CHANNEL_RE.fullmatch(channel):
         return None
-    try:
-        n = int(float(value)) if isinstance(value, (str, float)) else int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return n if n >= 0 else None
+    return (f"channel {channel[:40]!r} is not a channel name "
+            "(letters, digits, '_', '.' or '-'; no ':' or spaces)")
 
 
 def _masked_payload(data: object) -> str:
-    masked, _ = mask_obj(data)
+    try:
+        masked, _ = mask_obj(data)
+    except RecursionError:  # a payload nested hundreds of levels deep: keep its top levels
+        masked, _ = mask_obj(json_safe(data))
     return dumps_payload(masked)
 
 
@@ -267,15 +366,19 @@ def posts_clean(
     """Canonical masked posts, their masked raw payloads, and quarantine rows (never raises on data).
 
     Rows repeated within the batch are kept once; the caller counts them as duplicates.
+    Engagement counts that are not counts (negative, fractional, beyond 64 bits, not numbers)
+    are stored as NULL and counted in `posts.attrs["notes"]` (`{"likes: out of range": 2}`).
     """
     rows: list[dict] = []
     raws: list[dict] = []
     bad: list[dict] = []
+    notes: Counter[str] = Counter()
 
     def reject(rec: Record, reason: str, payload: object) -> None:
-        text = payload if isinstance(payload, str) else _masked_payload(payload)
         if isinstance(payload, str):
-            text, _ = mask_pii(_CONTROL_RE.sub(" ", payload))
+            text, _ = mask_pii(clean_text(payload))
+        else:
+            text = _masked_payload(payload)
         bad.append({"source": source, "line_no": rec.line_no, "payload": text[:5000],
                     "reason": reason})
 
@@ -292,6 +395,11 @@ def posts_clean(
         except TypeError as exc:
             reject(rec, f"a text field has the wrong type ({exc})", d)
             continue
+        if _FIELD_BAD_RE.search("".join(v for v in fields.values() if v)):
+            problem = _bad_field(fields)
+            if problem:
+                reject(rec, problem, d)
+                continue
         channel = fields.get("channel") or default_channel
         if not fields.get("id"):
             reject(rec, "missing required field: id", d)
@@ -299,12 +407,15 @@ def posts_clean(
         if not channel:
             reject(rec, "missing channel (give --channel)", d)
             continue
+        if not CHANNEL_RE.fullmatch(channel):
+            reject(rec, channel_problem(channel) or "bad channel", d)
+            continue
         text = d.get("text")
         if not isinstance(text, str):
             reject(rec, "missing required field: text" if text is None else "text is not a string", d)
             continue
-        text = _CONTROL_RE.sub(" ", unicodedata.normalize("NFC", text))
-        if not text.strip():
+        text = clean_text(text)
+        if _INVISIBLE_RE.fullmatch(text):
             reject(rec, "empty text", d)
             continue
         if len(text) > MAX_TEXT_CHARS:
@@ -326,6 +437,20 @@ def posts_clean(
         norm = _squash(masked)  # masking keeps NFC and adds no control characters
         sid = fields["id"]
         author = fields.get("author")
+        ahash = author_hash(author, salt) if author else None
+
+        # the handle is personal data: the raw copy keeps its hash; the text is masked already
+        plain = {k: v for k, v in d.items() if k in _PLAIN_FIELDS}
+        try:
+            rest = scrub_payload({k: v for k, v in d.items()
+                                  if k not in _PLAIN_FIELDS and k not in ("text", "author")}, salt)
+            payload = {**plain, **rest, "text": masked}
+            if ahash:
+                payload["author_hash"] = ahash
+            payload_json = dumps_payload(payload, truncate=False)
+        except (RecursionError, PayloadTooDeep):
+            reject(rec, f"payload nested too deeply (more than {MAX_PAYLOAD_DEPTH} levels)", d)
+            continue
 
         def ref(value: str | None, channel: str = channel) -> str | None:
             return f"{channel}:{value}" if value else None
@@ -339,7 +464,7 @@ def posts_clean(
             "day": local.date(),
             "text": masked,
             "text_norm": norm,
-            "author_hash": author_hash(author, salt) if author else None,
+            "author_hash": ahash,
             "reply_to": ref(fields.get("reply_to")),
             "repost_of": ref(fields.get("repost_of")),
             "quote_of": ref(fields.get("quote_of")),
@@ -353,17 +478,18 @@ def posts_clean(
             "text_key": text_key(norm),
         }
         for f in INT_FIELDS:
-            row[f] = _as_int(d.get(f))
+            value = d.get(f)
+            if value is None or (type(value) is int and 0 <= value <= INT64_MAX):
+                row[f] = value
+                continue
+            try:
+                row[f] = _as_count(value)
+            except ValueError as exc:
+                row[f] = None
+                notes[f"{f}: {exc}"] += 1
         rows.append(row)
-        # the handle is personal data: the raw copy keeps its hash; the text is masked already
-        plain = {k: v for k, v in d.items() if k in _PLAIN_FIELDS}
-        rest = scrub_payload({k: v for k, v in d.items()
-                              if k not in _PLAIN_FIELDS and k not in ("text", "author")}, salt)
-        payload = {**plain, **rest, "text": masked}
-        if author:
-            payload["author_hash"] = row["author_hash"]
         raws.append({"post_id": row["post_id"], "channel": channel, "source": source,
-                     "payload": dumps_payload(payload)})
+                     "payload": payload_json})
 
     # built column by column: cheaper than pandas' list-of-dicts path for wide batches
     posts = pd.DataFrame({c: [r[c] for r in rows] for c in POST_COLUMNS}, columns=list(POST_COLUMNS))
@@ -373,4 +499,19 @@ def posts_clean(
             posts[f] = posts[f].astype("Int64")
     raw = pd.DataFrame({c: [r[c] for r in raws] for c in RAW_COLUMNS}, columns=list(RAW_COLUMNS))
     quarantine = pd.DataFrame(bad, columns=list(QUARANTINE_COLUMNS))
+    posts.attrs["notes"] = dict(notes)
     return posts, raw, quarantine
+
+
+def _bad_field(fields: dict[str, str | None]) -> str | None:
+    """Why a row whose fields hold a NUL byte or a lone surrogate is refused, or None once the
+    fields that can be cleaned are cleaned in place (NULs dropped, surrogates U+FFFD)."""
+    for f in ("id", "channel"):
+        v = fields.get(f)
+        if v and _FIELD_BAD_RE.search(v):
+            what = "a NUL byte" if "\x00" in v else "invalid Unicode (a lone surrogate)"
+            return f"{f} contains {what}"
+    for f, v in fields.items():
+        if v and _FIELD_BAD_RE.search(v):
+            fields[f] = _SURROGATE_RE.sub("\ufffd", v.replace("\x00", "")) or None
+    return None

@@ -22,14 +22,53 @@ ROW = {"id": "1", "created_at": "2026-11-28T09:00:00+09:00", "text": "따릉이 
 def test_jsonl_utf8_and_bad_lines(tmp_path: Path) -> None:
     p = tmp_path / "a.jsonl"
     p.write_bytes(json.dumps(ROW, ensure_ascii=False).encode() + b"\n{broken\n\n[1,2]\n"
-                  + "깨진".encode("cp949") + b"\n")
+                  + b"\xff\xfe\x80 \xc8\n")
     recs, facts = read_records(p)
     assert facts["format"] == "jsonl"
     assert recs[0].data["text"] == ROW["text"]
     errors = [r.error for r in recs if r.data is None]
     assert errors[0].startswith("malformed JSON")
     assert "JSON line is not an object" in errors
-    assert "invalid UTF-8" in errors
+    assert "not valid UTF-8 or CP949" in errors
+    assert facts["encoding"] == "utf-8 (with invalid lines)"
+
+
+def test_mixed_utf8_and_cp949_lines_are_decoded_line_by_line(tmp_path: Path) -> None:
+    # '각각' in UTF-8 is also valid CP949 ('媛곴컖'): decoding the whole file as CP949 stored
+    # mojibake. Each line is UTF-8 first, CP949 only when it is not UTF-8.
+    p = tmp_path / "mixed.jsonl"
+    p.write_bytes(json.dumps({**ROW, "text": "각각"}, ensure_ascii=False).encode() + b"\n"
+                  + json.dumps({**ROW, "id": "2", "text": "강남구 청소 불량"},
+                               ensure_ascii=False).encode("cp949") + b"\n")
+    recs, facts = read_records(p)
+    assert [r.data["text"] for r in recs] == ["각각", "강남구 청소 불량"]
+    assert facts["encoding"] == "utf-8 and cp949 (by line)"
+
+
+@pytest.mark.parametrize("data", [
+    (json.dumps(ROW, ensure_ascii=False) + "\n").encode("utf-16"),
+    bytes(range(256)) * 64,
+    bytes((i * 7919 + 13) % 251 for i in range(16_000)),
+], ids=["utf-16", "all-bytes", "noise"])
+def test_files_that_are_not_text_are_refused_in_one_line(tmp_path: Path, data: bytes) -> None:
+    p = tmp_path / "a.jsonl"
+    p.write_bytes(data)
+    with pytest.raises(FileSourceError) as err:
+        read_records(p)
+    assert "\n" not in str(err.value) and ("UTF-16" in str(err.value) or "text" in str(err.value))
+
+
+def test_mostly_undecodable_lines_refuse_the_file(tmp_path: Path) -> None:
+    p = tmp_path / "a.jsonl"
+    p.write_bytes(b"\n".join([b"\x80\xff abc \xc8"] * 5 + [json.dumps(ROW).encode()]))
+    with pytest.raises(FileSourceError, match="5 of 6 lines cannot be decoded"):
+        read_records(p)
+
+
+def test_deeply_nested_json_line_is_quarantined(tmp_path: Path) -> None:
+    p = write_jsonl(tmp_path / "a.jsonl", [ROW, '{"id": "d", "text": ' + "[" * 5000 + "]" * 5000 + "}"])
+    recs, _ = read_records(p)
+    assert recs[0].data["id"] == "1" and recs[1].error == "JSON nested too deeply"
 
 
 def test_cp949_csv_is_detected(tmp_path: Path) -> None:
@@ -63,6 +102,26 @@ def test_csv_with_nul_and_extra_fields(tmp_path: Path) -> None:
     recs, _ = read_records(p)
     assert recs[0].data["text"] == "가 나"
     assert recs[1].error == "CSV row has more fields than the header"
+
+
+def test_csv_big_field_semicolons_and_physical_line_numbers(tmp_path: Path) -> None:
+    p = tmp_path / "big.csv"
+    p.write_text("id,created_at,text\n1,2026-11-28T09:00:00,\"" + "가" * 200_000 + "\"\n"
+                 "2,2026-11-28T09:00:00,\"두 줄\n글\"\n3,2026-11-28T09:00:00,끝\n", encoding="utf-8")
+    recs, _ = read_records(p)
+    assert len(recs[0].data["text"]) == 200_000  # posts_clean quarantines it as too long
+    assert [r.line_no for r in recs] == [2, 3, 5]
+    s = tmp_path / "semi.csv"
+    s.write_text("id;created_at;text\n1;2026-11-28T09:00:00;세미콜론, 쉼표\n", encoding="utf-8")
+    recs, _ = read_records(s)
+    assert recs[0].data == {"id": "1", "created_at": "2026-11-28T09:00:00", "text": "세미콜론, 쉼표"}
+
+
+def test_csv_with_a_repeated_header_column_is_refused(tmp_path: Path) -> None:
+    p = tmp_path / "dup.csv"
+    p.write_text("id,created_at,text,text\n1,2026-11-28T09:00:00,a,b\n", encoding="utf-8")
+    with pytest.raises(FileSourceError, match="repeats column 'text'"):
+        read_records(p)
 
 
 def test_mappings(tmp_path: Path) -> None:

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
+import pandas as pd
+
 from pipeline.transforms.normalize import Record, author_hash, posts_clean, text_for_analysis
 
 NOW = datetime(2026, 11, 29, 12, tzinfo=UTC)
@@ -139,3 +141,96 @@ def test_scrub_payload_treats_subclasses_like_their_base_types() -> None:
     assert want["user"] == {"username": "h:" + author_hash("kim_049", "s"),
                             "id": "h:" + author_hash("77", "s"), "name": "h:" + author_hash("김서울", "s")}
     assert scrub_payload(odd, "s") == want
+
+
+def _row(i: int, **kw) -> dict:
+    return {"id": f"p{i}", "created_at": "2026-11-28T08:00:00+09:00", "text": f"따릉이 {i}번", **kw}
+
+
+def test_lone_surrogates_never_stop_a_batch() -> None:
+    import json
+
+    posts, raw, bad = clean([
+        _row(1, text="bad \ud800 text", note="\udc00", author="a\ud800"),
+        _row(2, id="s\ud800"),
+        _row(3, text=["\ud800"]),
+    ])
+    assert list(posts["post_id"]) == ["x:p1"] and posts.iloc[0]["text"] == "bad \ufffd text"
+    assert json.loads(raw.iloc[0]["payload"])["note"] == "\ufffd"
+    assert list(bad["reason"]) == ["id contains invalid Unicode (a lone surrogate)",
+                                   "text is not a string"]
+    for text in bad["payload"]:
+        text.encode("utf-8")  # storable
+
+
+def test_counts_out_of_range_become_null_and_are_noted() -> None:
+    import json
+
+    posts, raw, bad = clean([
+        _row(1, likes=1e30, views="1e30", shares=float("inf"), replies=2**70,
+             author_followers=2**64 - 1, tweet_num=2**70, meta={"n": -(2**80)}),
+        _row(2, likes=-5, views=3.7, shares="1.2k", replies="12", author_followers=float("nan")),
+    ])
+    assert bad.empty and len(posts) == 2
+    first, second = posts.iloc[0], posts.iloc[1]
+    assert all(first[f] is pd.NA for f in ("likes", "views", "shares", "replies", "author_followers"))
+    assert second["replies"] == 12 and second["likes"] is pd.NA and second["views"] is pd.NA
+    assert posts.attrs["notes"] == {
+        "likes: out of range": 1, "views: out of range": 1, "shares: not a finite number": 1,
+        "replies: out of range": 1, "author_followers: out of range": 1, "likes: negative": 1,
+        "views: not a whole number": 1, "shares: not a number": 1}
+    payload = json.loads(raw.iloc[0]["payload"])  # unknown huge ints kept, as strings
+    assert payload["tweet_num"] == str(2**70) and payload["meta"] == {"n": str(-(2**80))}
+
+
+def test_created_at_out_of_range_and_wrong_types_say_what_they_are() -> None:
+    import datetime as dt
+
+    posts, _, bad = clean([
+        _row(1, created_at="0001-01-01T00:00:00+09:00"),
+        _row(2, created_at="0001-01-01T00:00:00"),
+        _row(3, created_at=1700000000),
+        _row(4, created_at=dt.date(2026, 11, 20)),
+        _row(5, created_at=None),
+        _row(6),
+    ])
+    assert list(posts["post_id"]) == ["x:p6"]
+    reasons = list(bad["reason"])
+    assert reasons[0].startswith("created_at out of range (0001-01-01T00:00:00+09:00")
+    assert reasons[1].startswith("created_at out of range (0001-01-01T00:00:00")
+    assert reasons[2] == "created_at must be an ISO 8601 string, got int 1700000000"
+    assert reasons[3] == "created_at must be an ISO 8601 string, got date 2026-11-20"
+    assert reasons[4] == "missing required field: created_at"
+
+
+def test_deeply_nested_unknown_field_is_quarantined() -> None:
+    deep: dict = {"v": 1}
+    for _ in range(300):
+        deep = {"n": deep}
+    very_deep: list = []
+    for _ in range(900):  # within json.loads' limit, beyond a recursive walk's
+        very_deep = [very_deep]
+    posts, _, bad = clean([_row(1), _row(2, meta=deep), _row(3, meta=very_deep)])
+    assert list(posts["post_id"]) == ["x:p1"]
+    assert list(bad["reason"]) == ["payload nested too deeply (more than 250 levels)"] * 2
+
+
+def test_channel_names_cannot_make_post_ids_collide() -> None:
+    posts, _, bad = clean([_row(1, channel="a:b", id="c"), _row(2, channel="a", id="b:c"),
+                           _row(3, channel="blog news"), _row(4, channel="카페", id="c1"),
+                           _row(5, channel="naver_blog.v2", id="c2")])
+    assert list(posts["post_id"]) == ["a:b:c", "카페:c1", "naver_blog.v2:c2"]
+    assert bad["reason"].str.startswith("channel 'a:b' is not a channel name").sum() == 1
+    assert bad["reason"].str.startswith("channel 'blog news'").sum() == 1
+
+
+def test_invisible_text_is_empty_and_nul_bytes_in_fields() -> None:
+    posts, _, bad = clean([
+        _row(1, text="\u200b"), _row(2, text="\ufeff \u200d\u3164"), _row(3, text="\x01\x02"),
+        _row(4, id="p\x004"), _row(5, channel="x\x00y"),
+        _row(6, url="http://a\x00b", place="서울\x00"), _row(7, text="\u200b보임"),
+    ])
+    assert list(bad["reason"]) == ["empty text"] * 3 + ["id contains a NUL byte",
+                                                        "channel contains a NUL byte"]
+    assert list(posts["post_id"]) == ["x:p6", "x:p7"]
+    assert posts.iloc[0]["url"] == "http://ab" and posts.iloc[0]["place"] == "서울"
