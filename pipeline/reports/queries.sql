@@ -76,6 +76,9 @@ QUALIFY row_number() OVER (
 ORDER BY policy_area, posts DESC;
 
 -- name: representative_posts
+-- The most engaged post per area and sentiment, preferring posts the model is sure of (a negative or
+-- positive one with |score| >= 0.3, a neutral one with |score| < 0.3) and posts written in Korean:
+-- a borderline label shown as "the" example misleads more than a less-liked clear one.
 SELECT n.policy_area, n.sentiment, p.channel, p.created_at, p.text,
        coalesce(p.likes, 0) + coalesce(p.shares, 0) + coalesce(p.replies, 0) AS engagement,
        n.districts
@@ -84,7 +87,9 @@ JOIN posts p ON p.post_id = n.post_id
 WHERE n.day BETWEEN $start AND $end AND p.duplicate_of IS NULL
 QUALIFY row_number() OVER (
     PARTITION BY n.policy_area, n.sentiment
-    ORDER BY coalesce(p.likes, 0) + coalesce(p.shares, 0) + coalesce(p.replies, 0) DESC, p.post_id
+    ORDER BY (abs(coalesce(n.sentiment_score, 0)) >= 0.3) = (n.sentiment <> 'neutral') DESC,
+             regexp_matches(p.text, '[가-힣]') DESC,
+             coalesce(p.likes, 0) + coalesce(p.shares, 0) + coalesce(p.replies, 0) DESC, p.post_id
 ) = 1;
 
 -- name: hashtags

@@ -735,3 +735,32 @@ def test_keyword_chips_and_print_layout(sample: tuple[Path, dt.date], tmp_path: 
     assert "@page { size: A4;" in page
     assert re.search(r"\.badge \{[^}]*white-space: nowrap", page)
     assert '<div class="grid2 keep">' in page.split('id="districts"')[1]
+
+
+def test_example_posts_are_clear_cases(sample: tuple[Path, dt.date], tmp_path: Path) -> None:
+    """An area's positive example is a confidently positive Korean post, not merely the most liked."""
+    path = _copy(sample, tmp_path)
+    con = warehouse.connect(path)
+    ids = [
+        r[0]
+        for r in con.execute(
+            "SELECT p.post_id FROM posts p JOIN post_nlp n USING (post_id) WHERE p.day = ? "
+            "AND p.duplicate_of IS NULL AND n.policy_area = 'animals' ORDER BY p.post_id LIMIT 3",
+            [sample[1]],
+        ).fetchall()
+    ]
+    assert len(ids) == 3
+    for pid, text, likes, score in (
+        (ids[0], "애매한예시글 그냥 그래요", 900_000, 0.05),
+        (ids[1], "Loved the new dog park, so clean", 800_000, 0.9),
+        (ids[2], "분명한예시글 반려견 놀이터 정말 좋아요", 10_000, 0.8),
+    ):
+        con.execute("UPDATE posts SET text = ?, likes = ? WHERE post_id = ?", [text, likes, pid])
+        con.execute(
+            "UPDATE post_nlp SET sentiment = 'positive', sentiment_score = ? WHERE post_id = ?",
+            [score, pid],
+        )
+    con.close()
+    page = _render(path, sample[1], tmp_path / "out")
+    assert "분명한예시글" in page
+    assert "애매한예시글" not in page and "Loved the new dog park" not in page
