@@ -956,12 +956,15 @@ def _finite_or_text(token: str) -> float | str:
 def annotate_file(in_path: Path, out_path: Path, *, settings: Settings, batch: int = 2000) -> tuple[int, int]:
     """`minsim annotate`: one output line per input line, in order; bad lines get an error.
 
+    Empty or invisible-only text is not a bad line: it is scored like any post (neutral, `other`),
+    as the sentiment contract asks of empty, emoji-only and URL-only posts.
+
     Ids are written back as they came, except what JSON cannot hold: NaN/Infinity and numbers
     beyond a float (1e400) are written as strings, lone surrogates as U+FFFD.
     """
     import json as _json
 
-    from pipeline.transforms.normalize import is_blank, json_safe
+    from pipeline.transforms.normalize import json_safe
     from pipeline.transforms.pii import mask_pii
 
     models = load_models(settings)
@@ -1018,9 +1021,6 @@ def annotate_file(in_path: Path, out_path: Path, *, settings: Settings, batch: i
                 pid = json_safe(pid)  # lone surrogates cannot be written as UTF-8
             if not isinstance(text, str):
                 pending.append((pid, None, "missing text" if text is None else "text is not a string"))
-                continue
-            if is_blank(text):
-                pending.append((pid, None, "empty text"))
                 continue
             pending.append((pid, text, None))
             if len(pending) >= batch:

@@ -86,7 +86,8 @@ def test_annotate_any_jsonl(tmp_path: Path) -> None:
     assert -1 <= rows[0]["sentiment_score"] <= 1 and rows[0]["keywords"]
     assert "error" in rows[1] and rows[2]["districts"] == ["마포구"]
     assert rows[3] == {"id": 3, "error": "missing text"}
-    assert rows[4] == {"id": 4, "error": "empty text"}
+    # empty or invisible-only text still gets a valid label and score (issue 3's bad inputs)
+    assert set(rows[4]) == {"id", "sentiment", "sentiment_score", "policy_area", "districts", "keywords"}
     assert rows[5]["error"] == "invalid UTF-8"
 
 
@@ -113,7 +114,7 @@ def test_annotate_odd_lines_get_one_valid_line_each(tmp_path: Path) -> None:
     assert rows[2]["id"] == "s\ufffd" and "sentiment" in rows[2]
     assert rows[3]["id"] == "NaN" and rows[4]["id"] == "1e400"
     assert rows[5] == {"id": None, "error": "JSON nested too deeply"}
-    assert rows[6] == {"id": "e", "error": "empty text"}
+    assert rows[6]["id"] == "e" and rows[6]["sentiment"] in ("negative", "neutral", "positive")
 
 
 def test_annotate_output_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
