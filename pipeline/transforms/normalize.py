@@ -249,11 +249,6 @@ def clean_text(text: str) -> str:
     return _TEXT_FIX_RE.sub(_fix_char, unicodedata.normalize("NFC", text))
 
 
-def is_blank(text: str) -> bool:
-    """Whether `text` shows nothing: only white space, controls and invisible format characters."""
-    return _INVISIBLE_RE.fullmatch(_CONTROL_RE.sub(" ", text)) is not None
-
-
 def text_for_analysis(text: str) -> str:
     """NFC, controls removed, repeated characters squashed (ㅋㅋㅋㅋ -> ㅋㅋ), spaces collapsed."""
     return _squash(clean_text(text))
