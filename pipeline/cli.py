@@ -144,6 +144,8 @@ def ingest_file(
     s = _guard(lambda: flows.ingest_file(path, settings=settings, channel=channel,
                                          encoding=encoding, mapping=mapping))
     typer.echo(s.line())
+    if s.message:  # e.g. counts that were not counts, stored as NULL
+        typer.echo(f"note: {s.message}", err=True)
 
 
 @ingest_app.command("x")

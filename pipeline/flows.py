@@ -261,7 +261,7 @@ def store_prepared(
         raise
     log.info("%s %s: %s", summary.stage, summary.source, summary.line())
     if batch.notes:
-        log.warning("%s %s: %s", summary.stage, summary.source, summary.message)
+        log.info("%s %s: %s", summary.stage, summary.source, summary.message)
     return summary
 
 

@@ -163,6 +163,7 @@ def test_ingest_file_with_values_that_crashed_runs(tmp_path: Path) -> None:
     ((status, read, stored, dups, quarantined, message),) = _runs(tmp_path / "w.duckdb")
     assert (status, read, stored, dups, quarantined) == ("success", 10, 4, 0, 6)
     assert "likes: out of range (1)" in message and "likes: not a finite number (1)" in message
+    assert f"note: {message}" in out.output  # the user sees it too (stderr)
 
 
 def test_ingest_file_refuses_binary_files_and_bad_channels(tmp_path: Path) -> None:
