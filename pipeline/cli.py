@@ -143,9 +143,9 @@ def ingest_file(
     settings = _settings()
     s = _guard(lambda: flows.ingest_file(path, settings=settings, channel=channel,
                                          encoding=encoding, mapping=mapping))
-    typer.echo(s.line())
-    if s.message:  # e.g. counts that were not counts, stored as NULL
+    if s.message:  # e.g. counts that were not counts, stored as NULL (stderr; the summary stays last)
         typer.echo(f"note: {s.message}", err=True)
+    typer.echo(s.line())
 
 
 @ingest_app.command("x")

@@ -45,7 +45,7 @@ def test_ingest_file_counts_and_rerun(tmp_path: Path) -> None:
     assert int(counts["read"]) == sum(int(counts[k]) for k in ("stored", "duplicates", "quarantined"))
     assert int(counts["duplicates"]) == 1 and int(counts["quarantined"]) >= 6
     again = invoke(["ingest", "file", str(src)], env)
-    c2 = dict(kv.split("=") for kv in again.output.strip().split())
+    c2 = dict(kv.split("=") for kv in again.output.strip().splitlines()[-1].split())
     assert c2["stored"] == "0" and int(c2["duplicates"]) == int(counts["stored"]) + 1
 
 

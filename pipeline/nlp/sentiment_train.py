@@ -733,9 +733,12 @@ class SentimentTrainConfig:
     nsmc_positive_per_negative: float = 5.0  # i.e. all training positives
     nsmc_subjectivity_rows: int = 20_000  # reviews (weight 1) in the subjectivity head
     kote_weight: float = 3.0
-    news_weight: float = 2.0
+    # Newspaper tweets as weak `neutral` (2026.11.3: 2.0): off since 2026.11.4, whose hand-labelled
+    # tweets (`labelled_weight`) teach the register with its editorial and warm headlines.
+    news_weight: float = 0.0
     sarcasm_weight: float = 0.0  # sarcastic tweets as negative: off (see the model card)
-    sarcasm_neutral_weight: float = 1.0  # the corpus's non-sarcastic tweets as neutral
+    # the corpus's non-sarcastic tweets as weak `neutral` (2026.11.3: 1.0; off since 2026.11.4)
+    sarcasm_neutral_weight: float = 0.0
     sarcasm_neutral_drop_affect: bool = True  # ... except those with affect markers
     moon_weight: float = 3.0
     template_weight: float = 1.5
@@ -751,8 +754,9 @@ class SentimentTrainConfig:
     rating_mix: float = 0.0
     rating_thresholds: tuple[int, ...] = (5, 7, 9)
     alpha_rating: float = 5e-7
-    # Hand-labelled tweets (`LABELLED_FILE`), weight in both heads; 0 = off (2026.11.3's model).
-    labelled_weight: float = 0.0
+    # Hand-labelled tweets (`LABELLED_FILE`), weight in both heads (since 2026.11.4; 2026.11.3's
+    # model: labelled_weight=0, news_weight=2, sarcasm_neutral_weight=1).
+    labelled_weight: float = 3.0
     sources: tuple[str, ...] = field(
         default=("nsmc", "kote", "news", "moon", "templates", "handwritten", "sarcasm")
     )
@@ -1071,9 +1075,10 @@ def train_sentiment(
 LICENSES = {
     "nsmc_raw": "CC0 1.0 (e9t/nsmc) — training and NSMC-protocol test",
     "kote": "MIT (searle-j/KOTE) — training (80%) and 3-class test (20%)",
-    "korean_newspapers_twitter": "MIT (scdenney/nlp_corpora) — neutral training text; civic test items",
-    "moon_twitter": "MIT (scdenney/nlp_corpora; Kaggle origin states none) — cue-word weak labels",
-    "korean_sarcasm": "MIT (SpellOnYou/korean-sarcasm) — non-sarcastic tweets as neutral (since 2026.11.3); civic test/dev items",
+    "korean_newspapers_twitter": "MIT (scdenney/nlp_corpora) — hand-labelled tweets (training, since 2026.11.4); civic test/dev items",
+    "moon_twitter": "MIT (scdenney/nlp_corpora; Kaggle origin states none) — hand-labelled tweets and cue-word weak labels; civic test/dev items",
+    "korean_sarcasm": "MIT (SpellOnYou/korean-sarcasm) — hand-labelled tweets (training, since 2026.11.4); civic test/dev items",
+    "hand-labelled tweets": "references to the three MIT corpora above (pipeline/nlp/data/sentiment_labelled.jsonl; labels Apache-2.0, this repository) — training",
     "civic templates": "Apache-2.0 (this repository, hand-written) — training",
     "handwritten civic posts": "Apache-2.0 (this repository, pipeline/nlp/data/sentiment_civic.txt) — training",
     "korean_hate_speech": "CC BY-SA 4.0 — civic TEST and DEV items only (references, no text copied)",
@@ -1203,7 +1208,7 @@ topic; `policy_taxonomy.md`), with `sentiment_score` = P(positive) − P(negativ
 - Files: `weights.npz` (float16 arrays{files}, loaded with `allow_pickle=False`) and
   `meta.json`; nothing executable is loaded.
 
-## Training data (weak labels; the civic test and dev items are excluded by key)
+## Training data (weak and hand labels; the civic test and dev items are excluded by key)
 | source | license | use |
 |---|---|---|
 """
@@ -1216,12 +1221,16 @@ _CARD_DATA = """
 - KOTE: 44 emotions → polarity (≥ 2 positive emotions and at least twice the negative ones →
   positive, and vice versa; `없음` with ≤ 1 emotion → neutral; otherwise *mixed*, left out of
   training and test). Split by crc32(id) % 5 (0 = test).
-- Neutral register: newspaper tweets (headlines report, they do not judge) minus those with
-  editorialising words (한심, 충격, 최악, ㅠㅠ, …), a politician's announcements without cue words,
-  hand-written civic request/notice templates, and (since 2026.11.3) the *non-sarcastic* tweets
-  of the sarcasm corpus without affect markers (ㅠㅠ, ㅋㅋ, "!", ^^, feeling words such as 좋/싫/
-  짜증/최고; small talk, ads, bot posts — the civic DEV set labels such tweets neutral). The
-  sarcastic tweets are not used.
+- Hand-labelled tweets (since 2026.11.4, `pipeline/nlp/data/sentiment_labelled.jsonl`, {n_lab}
+  tweets, weight {lab_w}): tweets of the three MIT tweet corpora (a politician's, newspaper
+  headlines, the sarcasm corpus) drawn at random (seed 2027) minus every civic TEST and DEV key
+  and labelled by reading each one with the rules of `eval/README.md` (the file holds references
+  and labels, no text). They replace the weak labels of the same tweets.
+- Weak `neutral` register: newspaper tweets minus those with editorialising words (weight
+  {news_w}), the sarcasm corpus's non-sarcastic tweets without affect markers (weight {sarc_w}; a
+  weight 0 means off: since 2026.11.4 the hand labels teach that register, editorial and warm
+  headlines included), a politician's announcements without cue words, and hand-written civic
+  request/notice templates. The sarcastic tweets are not used as such.
 - Hand-written civic posts (since 2026.11.3, `pipeline/nlp/data/sentiment_civic.txt`, {n_hw}
   posts, weight {hw_w}): complaints about Seoul services, sarcasm, grief, editorial and
   quoted-criticism headlines, petition-style grievances and mocking comments (negative); requests,
@@ -1249,43 +1258,46 @@ Rows per source and label:
 
 _CARD_LIMITS = """
 ## How this version was chosen (read before trusting the civic figures)
-- The civic DEV set was enlarged from 147 to 254 items for 2026.11.3 (107 new items drawn at
-  random, seed 2026, from the same sources minus TEST and old DEV keys; 3 unreadable or
-  ambiguous ones skipped; one annotator). Choices were compared on it with a 60,000-review NSMC
-  subsample: hand-written posts (+0.03 macro-F1), non-sarcastic tweets as neutral (+0.02–0.04);
-  not adopted because they did not help on DEV: stripping links and @mentions from the
-  character n-grams, editorial headlines as negatives, the sarcastic tweets as negatives,
-  handwritten weight 3, other subjectivity regularisation, whitespace-word n-grams. On the
-  validation movies: 2^22 hash columns (+0.2 pt over 2^21), NB share 0.5, α = 5e-7 (1e-6 and
-  2.5e-7 worse); character 6-grams, word n-grams and a 3-seed head ensemble gave nothing.
-  DEV-driven choices make the DEV figure optimistic; the hand-written posts were written partly
-  in answer to DEV error types.
-- TEST was evaluated twice for 2026.11.3 (aggregate figures only; no TEST item was looked at).
-  The first candidate (all non-sarcastic tweets as neutral) scored civic TEST macro-F1 0.5842
-  (recall 0.48/0.86/0.34), NSMC 0.8829, KOTE 0.5575, but it labelled the repository's CLI test
-  complaint ("강남역 지하철 또 고장ㅠㅠ 출근길 지옥") neutral. It was replaced by this version, whose
-  only change is the affect-marker filter on those tweets, chosen on DEV (0.7464 vs 0.7455 on
-  the subsample) and on that sentence — but after the first TEST figure had been seen, so this
-  version's TEST figure is not a fully clean estimate either.
-- Earlier versions' TEST figures were partly optimistic: 2026.11.1's templates were widened
-  after looking at TEST errors, and 2026.11.2 was shipped with its TEST figure already seen
-  (0.578 vs 0.556 for the DEV-best variant).
+- 2026.11.4 differs from 2026.11.3 only in its data: 1,891 hand-labelled tweets (weight 3) in
+  place of the weak labels of the same tweets, and no weak-`neutral` newspaper or non-sarcastic
+  tweets. Variants were compared, as for 2026.11.3, on the civic DEV set (254 items; class bias by
+  the bootstrap rule) with a 60,000-review NSMC subsample; DEV macro-F1 tuned [no bias], recall
+  negative / neutral / positive:
+
+  | variant | civic DEV | recall (tuned) |
+  |---|---|---|
+  | 2026.11.3's recipe | 0.7751 [0.7468] | 0.73 / 0.89 / 0.65 |
+  | + labelled tweets, weight 1.5 / 3 / 5 | 0.7423 / 0.7536 / 0.7522 [0.7423 / 0.7318 / 0.7257] | 0.60–0.63 / 0.90 / 0.68–0.71 |
+  | + labelled (3), the politician's weak labels weight 1 / off | 0.7294 / 0.7461 | — |
+  | labelled (3 / 5), every weak tweet label off | 0.7770 / 0.7555 [0.7328 / 0.7555] | 0.72 / 0.85 / 0.76; 0.67 / 0.83 / 0.85 |
+  | **labelled (3), newspaper and non-sarcastic weak neutrals off (this version)** | **0.7858 [0.7712]** | 0.68 / 0.87 / 0.82 |
+
+  The best DEV variant was then trained on all the data and scored once on TEST. The weak
+  neutral tweets had taught "tweet-like text is neutral": read by hand, 20% of the newspaper
+  tweets (77 of 442 sampled) and 31% of the non-sarcastic tweets (50 of 159) used as weak
+  neutrals carry an attitude, and so do 47% of the politician's cue-less tweets (292 of 626), which
+  stay weak neutrals (turning them off too scored lower on DEV without a bias). On 254 items
+  (±0.03) the DEV gain alone is within noise; the
+  full model's DEV figure (0.7548, no bias adopted: win rate 0.875 < 0.9) is 0.003 under
+  2026.11.3's, and its TEST figure rose (Metrics).
+- Promotion rule (`promote_if_not_worse`, tolerance 0.005): against 2026.11.3, NSMC accuracy
+  0.8828 vs 0.8829, KOTE macro-F1 0.5562 vs 0.5593, civic TEST macro-F1 0.6295 vs 0.6048 (recall
+  0.52 / 0.84 / 0.50 vs 0.49 / 0.86 / 0.38): not worse on any, better on civic TEST.
+- TEST had been scored for earlier candidates (model card of 2026.11.3); TEST items were never
+  looked at, and this version's data choice was made on DEV before its TEST figure was seen.
 - KOTE's polarity mapping yields few neutral comments (15 in the test split), so the KOTE 3-class
-  macro-F1 swings with one or two items; the neutral tweets added in 2026.11.3 cost a little on it.
-- The previous version on the same sets, for comparison: 2026.11.2 — NSMC accuracy 0.8815, KOTE
-  macro-F1 0.5622, civic TEST macro-F1 0.5775 (recall 0.51/0.75/0.48), civic DEV macro-F1 0.6911
-  on the old 147 items and 0.6632 on the enlarged 254.
+  macro-F1 swings with one or two items.
+- Earlier versions on the same sets: 2026.11.3 — NSMC 0.8829, KOTE 0.5593, civic TEST 0.6048
+  (recall 0.49 / 0.86 / 0.38), DEV 0.7582; 2026.11.2 — NSMC 0.8815, KOTE 0.5622, civic TEST
+  0.5775, DEV 0.6632 (254 items). Their cards list every variant tried.
 
 ## Limits
-- Civic errors are mostly attitude read as neutral: editorial, quoted-criticism and warm-news
-  headlines that the model reads as reports (a headline with a link is strongly "neutral" to
-  it), petition requests that carry a grievance, and short chatty comments whose attitude is only
-  in context. A DEV-tuned negative bias on `positive` (adopted by the bootstrap rule; see
-  Metrics) trades positive recall for precision; positive recall on TEST, whose positives are
-  mostly newspaper and politician tweets, stays under 0.5.
-- The gap between civic DEV and TEST figures is large: DEV guided the data design and the bias,
-  and its positives come from other sources than TEST's; the TEST figure is the one to trust.
-- Weak labels and one annotator for both civic sets; sarcasm and reported speech remain hard.
+- Civic TEST macro-F1 (0.63) is under the issue's 0.70: editorial and quoted-criticism
+  headlines, petition grievances and short chatty comments whose attitude is only in context are
+  still often read as neutral, and sarcasm and reported speech remain hard.
+- The labelled tweets, both civic sets and the DEV-driven choices rest on one annotator's reading
+  (a written guide, `eval/README.md`'s rules); DEV guided the data design, so its figure is
+  optimistic; the TEST figure is the one to trust.
 - Trained on 2003–2020 text; slang drifts. Retrain (`minsim train sentiment`) with analyst
   feedback, and promote a model only when it is not worse on these evaluation sets.
 """
@@ -1389,6 +1401,10 @@ def model_card(meta: dict) -> str:
             n_hw=sum(rows.get("handwritten", {}).values()),
             hw_w=cfg.get("handwritten_weight", 1.5),
             n_subj=cfg.get("nsmc_subjectivity_rows", 20_000),
+            n_lab=sum(rows.get("labelled", {}).values()),
+            lab_w=cfg.get("labelled_weight", 0.0),
+            news_w=cfg.get("news_weight", 2.0),
+            sarc_w=cfg.get("sarcasm_neutral_weight", 1.0),
         ).rstrip("\n")
     )
     for src, counts in meta.get("training_rows", {}).items():

@@ -136,8 +136,7 @@ def test_score_sign_never_contradicts_the_label(model, tokenizer):
         "@hyun.dad 120에 문의해보세요",
         "출근길 2호선 멈춤 실화냐",
     ] * 3
-    assert model.class_bias != (0.0, 0.0, 0.0)  # the shipped model has tuned biases
-    for bias in (model.class_bias, (0.5, 0.0, -1.0), (-1.0, 0.0, 1.0)):
+    for bias in (model.class_bias, (0.0, 0.0, -0.75), (0.5, 0.0, -1.0), (-1.0, 0.0, 1.0)):
         m = SentimentModel.__new__(SentimentModel)
         m.__dict__.update(model.__dict__)
         m.class_bias = bias
@@ -346,7 +345,7 @@ def test_bad_feature_params_in_meta_are_refused(tmp_path, tokenizer):
     assert load_sentiment_model(tmp_path / "v").subjectivity_bits == 12
 
 
-@pytest.mark.parametrize("version", ["sentiment-2026.11.2", "sentiment-2026.11.3"])
+@pytest.mark.parametrize("version", ["sentiment-2026.11.2", "sentiment-2026.11.3", "sentiment-2026.11.4"])
 def test_previous_versions_still_load_and_score(version, tokenizer):
     """Rollback: earlier versions (one `coef` array, no morpheme n-grams) load and score."""
     old = load_sentiment_model(MODELS / version)
@@ -431,7 +430,7 @@ def test_labelled_tweets_file_holds_references_only_and_no_eval_item():
 
 
 @needs_corpora
-def test_labelled_tweets_replace_their_weak_labels_when_on():
+def test_labelled_tweets_replace_their_weak_labels():
     from pipeline.nlp.sentiment_train import (
         SentimentTrainConfig,
         labelled_tweets,
@@ -440,10 +439,9 @@ def test_labelled_tweets_replace_their_weak_labels_when_on():
 
     lab = labelled_tweets(CORPORA)
     assert len(lab) >= 1500 and lab["text"].str.strip().astype(bool).all()
-    assert "labelled" not in set(training_rows(CORPORA, sample=2000)["source"])
-    rows = training_rows(
-        CORPORA, sample=2000, config=SentimentTrainConfig(labelled_weight=3.0)
-    )
+    off = SentimentTrainConfig(labelled_weight=0.0)
+    assert "labelled" not in set(training_rows(CORPORA, sample=2000, config=off)["source"])
+    rows = training_rows(CORPORA, sample=2000)  # on by default since 2026.11.4
     mine = rows[rows["source"] == "labelled"]
     assert len(mine) == len(lab) and (mine[mine["label"] != "neutral"]["w_pol"] == 3.0).all()
     weak = rows[rows["source"].isin(["moon", "news", "sarcasm_plain"])]
