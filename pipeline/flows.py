@@ -6,6 +6,7 @@ The CLI, the Airflow DAGs and the notebooks call these functions, so there is on
 from __future__ import annotations
 
 import logging
+import math
 import re
 import shutil
 import threading
@@ -950,7 +951,7 @@ def ingest_mvoting(path: Path, *, settings: Settings) -> RunSummary:
 def _finite_or_text(token: str) -> float | str:
     """A JSON number as a float, or its text when it has no finite float form (1e400)."""
     value = float(token)
-    return value if value - value == 0 else token
+    return value if math.isfinite(value) else token
 
 
 def annotate_file(in_path: Path, out_path: Path, *, settings: Settings, batch: int = 2000) -> tuple[int, int]:

@@ -402,8 +402,8 @@ def posts_clean(
         if not channel:
             reject(rec, "missing channel (give --channel)", d)
             continue
-        if not CHANNEL_RE.fullmatch(channel):
-            reject(rec, channel_problem(channel) or "bad channel", d)
+        if problem := channel_problem(channel):
+            reject(rec, problem, d)
             continue
         text = d.get("text")
         if not isinstance(text, str):
