@@ -444,7 +444,7 @@ def test_labelled_tweets_replace_their_weak_labels():
     rows = training_rows(CORPORA, sample=2000)  # on by default since 2026.11.4
     mine = rows[rows["source"] == "labelled"]
     assert len(mine) == len(lab) and (mine[mine["label"] != "neutral"]["w_pol"] == 3.0).all()
-    weak = rows[rows["source"].isin(["moon", "news", "sarcasm_plain"])]
+    weak = rows[rows["source"].isin(["moon", "news", "sarcasm_plain", "kote"])]
     assert not set(weak["text"]) & set(lab["text"])
 
 
@@ -456,9 +456,12 @@ def test_labelled_items_refuse_an_eval_item_an_unlicensed_source_or_a_bad_label(
     dev = [json.loads(x) for x in st.CIVIC_DEV.read_text("utf-8").splitlines()]
     dev_moon = next(r for r in dev if r["source"] == st.MOON_FILE)
     ok = {"source": st.MOON_FILE, "key": "1", "label": "neutral"}
-    st.check_labelled_items(pd.DataFrame([ok]))
+    kote_train = next(str(i) for i in range(1, 100) if st._bucket(str(i), 5) != 0)
+    kote_test = next(str(i) for i in range(1, 100) if st._bucket(str(i), 5) == 0)
+    st.check_labelled_items(pd.DataFrame([ok, dict(ok, source=st.KOTE_FILE, key=kote_train)]))
     for row, msg in (
         (dev_moon, "TEST/DEV"),
+        (dict(ok, source=st.KOTE_FILE, key=kote_test), "KOTE test"),
         (dict(ok, source=st.HATE_FILE), "not allowed"),
         (dict(ok, label="skip"), "unknown labels"),
     ):
