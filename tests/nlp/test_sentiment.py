@@ -109,8 +109,14 @@ def test_features_do_not_depend_on_batch(tokenizer):
 
 
 # a tiny labelled sample: enough for a model to fit and predict its own training texts
-TINY_TEXTS = ["정말 좋아요 감사합니다", "최고의 서비스", "너무 불편하고 짜증나요", "최악이다 실망",
-              "버스 시간표 안내", "공지사항입니다"] * 5
+TINY_TEXTS = [
+    "정말 좋아요 감사합니다",
+    "최고의 서비스",
+    "너무 불편하고 짜증나요",
+    "최악이다 실망",
+    "버스 시간표 안내",
+    "공지사항입니다",
+] * 5
 TINY_LABELS = ["positive", "positive", "negative", "negative", "neutral", "neutral"] * 5
 
 
@@ -345,7 +351,10 @@ def test_bad_feature_params_in_meta_are_refused(tmp_path, tokenizer):
     assert load_sentiment_model(tmp_path / "v").subjectivity_bits == 12
 
 
-@pytest.mark.parametrize("version", ["sentiment-2026.11.2", "sentiment-2026.11.3", "sentiment-2026.11.4"])
+@pytest.mark.parametrize(
+    "version",
+    ["sentiment-2026.11.2", "sentiment-2026.11.3", "sentiment-2026.11.4", "sentiment-2026.11.5"],
+)
 def test_previous_versions_still_load_and_score(version, tokenizer):
     """Rollback: earlier versions (one `coef` array, no morpheme n-grams) load and score."""
     old = load_sentiment_model(MODELS / version)
