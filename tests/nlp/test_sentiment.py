@@ -406,6 +406,23 @@ def test_rating_head_folds_into_the_polarity_head(tmp_path, tokenizer):
 
 
 @needs_corpora
+def test_reviews_rated_5_and_8_teach_only_the_polarity_head():
+    from pipeline.nlp.sentiment_train import SentimentTrainConfig, nsmc_ratings, training_rows
+
+    rows = training_rows(CORPORA, sample=2000)  # on by default since 2026.11.6
+    mid = rows[rows["source"] == "nsmc_5_8"]
+    assert len(mid) == 500 and (mid["w_pol"] == 0.3).all() and (mid["w_subj"] == 0).all()
+    rated = nsmc_ratings(CORPORA)
+    train = rated[rated["split"] == "train"]
+    five, eight = (set(train.loc[train["rating"] == r, "text"]) for r in (5, 8))
+    assert mid.loc[mid["label"] == "negative", "text"].isin(five).all()  # training movies only
+    assert mid.loc[mid["label"] == "positive", "text"].isin(eight).all()
+    assert set(mid["label"]) == {"negative", "positive"}
+    off = training_rows(CORPORA, sample=2000, config=SentimentTrainConfig(nsmc_mid_weight=0.0))
+    assert "nsmc_5_8" not in set(off["source"])
+
+
+@needs_corpora
 def test_rating_rows_only_when_the_rating_head_is_on():
     from pipeline.nlp.sentiment_train import SentimentTrainConfig, training_rows
 
