@@ -353,7 +353,7 @@ def test_bad_feature_params_in_meta_are_refused(tmp_path, tokenizer):
 
 @pytest.mark.parametrize(
     "version",
-    ["sentiment-2026.11.2", "sentiment-2026.11.3", "sentiment-2026.11.4", "sentiment-2026.11.5"],
+    [f"sentiment-2026.11.{n}" for n in (2, 3, 4, 5, 6)],
 )
 def test_previous_versions_still_load_and_score(version, tokenizer):
     """Rollback: earlier versions (one `coef` array, no morpheme n-grams) load and score."""
