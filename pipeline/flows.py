@@ -172,7 +172,9 @@ class PreparedBatch:
     raw: pd.DataFrame
     bad: pd.DataFrame
     repeated: int  # rows repeated within the batch: counted as duplicates
-    notes: dict[str, int] = field(default_factory=dict)  # values stored as NULL, by reason
+    # values stored as NULL: post_id -> reasons (only the rows of `posts`; a post already in the
+    # warehouse is not stored again, so its notes are not counted either)
+    notes: dict[str, list[str]] = field(default_factory=dict)
 
 
 def prepare_records(
@@ -188,8 +190,11 @@ def prepare_records(
     records = list(records)
     posts, raw, bad = posts_clean(records, source=source, default_channel=channel, salt=salt,
                                   now=now, window=window)
-    notes = dict(posts.attrs.get("notes", {}))
     repeated = posts["post_id"].duplicated(keep="first")
+    notes: dict[str, list[str]] = {}
+    for i, reason in posts.attrs.get("note_rows", []):
+        if not repeated.iat[i]:
+            notes.setdefault(posts["post_id"].iat[i], []).append(reason)
     posts = posts[~repeated].reset_index(drop=True)
     raw = raw[~raw["post_id"].duplicated(keep="first")]
     if not posts.empty:
@@ -243,10 +248,11 @@ def store_prepared(
         posts["run_id"] = summary.run_id
     summary.stored = len(posts)
     summary.quarantined = len(batch.bad)
-    if batch.notes:
+    stored_notes = [r for p in posts["post_id"] for r in batch.notes.get(p, ())] if batch.notes else []
+    if stored_notes:
         notes = summary.extra.setdefault("notes", {})
-        for reason, n in batch.notes.items():
-            notes[reason] = notes.get(reason, 0) + n
+        for reason in stored_notes:
+            notes[reason] = notes.get(reason, 0) + 1
         summary.message = "stored as NULL: " + ", ".join(f"{r} ({n})" for r, n in sorted(notes.items()))
     assert summary.read == summary.stored + summary.duplicates + summary.quarantined, summary
     con.execute("BEGIN TRANSACTION")
@@ -261,7 +267,7 @@ def store_prepared(
         con.execute("ROLLBACK")
         raise
     log.info("%s %s: %s", summary.stage, summary.source, summary.line())
-    if batch.notes:
+    if stored_notes:
         log.info("%s %s: %s", summary.stage, summary.source, summary.message)
     return summary
 

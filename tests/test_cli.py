@@ -164,6 +164,9 @@ def test_ingest_file_with_values_that_crashed_runs(tmp_path: Path) -> None:
     assert (status, read, stored, dups, quarantined) == ("success", 10, 4, 0, 6)
     assert "likes: out of range (1)" in message and "likes: not a finite number (1)" in message
     assert f"note: {message}" in out.output  # the user sees it too (stderr)
+    again = runner.invoke(app, ["ingest", "file", str(src)], env=env)
+    assert "read=10 stored=0 duplicates=4 quarantined=6" in again.output
+    assert "note:" not in again.output  # nothing was stored, so nothing was stored as NULL
 
 
 def test_ingest_file_refuses_binary_files_and_bad_channels(tmp_path: Path) -> None:

@@ -261,6 +261,10 @@ def test_ingest_parquet_counts_beyond_int64_are_null_and_noted(tmp_path) -> None
         ((message,),) = con.execute("SELECT message FROM pipeline_runs").fetchall()
     assert rows == [("a", None, None), ("b", 3, 2)]
     assert message == "stored as NULL: likes: out of range (1), views: out of range (1)"
+    # the same file again: nothing is stored, so nothing is noted as stored as NULL
+    again = flows.ingest_file(path, settings=settings)
+    assert (again.stored, again.duplicates) == (0, 2)
+    assert "notes" not in again.extra and again.message == ""
 
 
 def test_tokenizer_accepts_lone_surrogates() -> None:

@@ -362,12 +362,14 @@ def posts_clean(
 
     Rows repeated within the batch are kept once; the caller counts them as duplicates.
     Engagement counts that are not counts (negative, fractional, beyond 64 bits, not numbers)
-    are stored as NULL and counted in `posts.attrs["notes"]` (`{"likes: out of range": 2}`).
+    are stored as NULL and counted in `posts.attrs["notes"]` (`{"likes: out of range": 2}`);
+    `posts.attrs["note_rows"]` names the row of each: `[(row position in posts, reason), ...]`.
     """
     rows: list[dict] = []
     raws: list[dict] = []
     bad: list[dict] = []
     notes: Counter[str] = Counter()
+    note_rows: list[tuple[int, str]] = []
 
     def reject(rec: Record, reason: str, payload: object) -> None:
         if isinstance(payload, str):
@@ -482,6 +484,7 @@ def posts_clean(
             except ValueError as exc:
                 row[f] = None
                 notes[f"{f}: {exc}"] += 1
+                note_rows.append((len(rows), f"{f}: {exc}"))
         rows.append(row)
         raws.append({"post_id": row["post_id"], "channel": channel, "source": source,
                      "payload": payload_json})
@@ -495,6 +498,7 @@ def posts_clean(
     raw = pd.DataFrame({c: [r[c] for r in raws] for c in RAW_COLUMNS}, columns=list(RAW_COLUMNS))
     quarantine = pd.DataFrame(bad, columns=list(QUARANTINE_COLUMNS))
     posts.attrs["notes"] = dict(notes)
+    posts.attrs["note_rows"] = note_rows
     return posts, raw, quarantine
 
 
