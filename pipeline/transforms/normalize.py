@@ -368,7 +368,6 @@ def posts_clean(
     rows: list[dict] = []
     raws: list[dict] = []
     bad: list[dict] = []
-    notes: Counter[str] = Counter()
     note_rows: list[tuple[int, str]] = []
 
     def reject(rec: Record, reason: str, payload: object) -> None:
@@ -483,7 +482,6 @@ def posts_clean(
                 row[f] = _as_count(value)
             except ValueError as exc:
                 row[f] = None
-                notes[f"{f}: {exc}"] += 1
                 note_rows.append((len(rows), f"{f}: {exc}"))
         rows.append(row)
         raws.append({"post_id": row["post_id"], "channel": channel, "source": source,
@@ -497,7 +495,7 @@ def posts_clean(
             posts[f] = posts[f].astype("Int64")
     raw = pd.DataFrame({c: [r[c] for r in raws] for c in RAW_COLUMNS}, columns=list(RAW_COLUMNS))
     quarantine = pd.DataFrame(bad, columns=list(QUARANTINE_COLUMNS))
-    posts.attrs["notes"] = dict(notes)
+    posts.attrs["notes"] = dict(Counter(reason for _, reason in note_rows))
     posts.attrs["note_rows"] = note_rows
     return posts, raw, quarantine
 
