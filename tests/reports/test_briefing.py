@@ -45,6 +45,17 @@ def _copy(sample: tuple[Path, dt.date], tmp_path: Path) -> Path:
     return dst
 
 
+def _copy_with(sample: tuple[Path, dt.date], tmp_path: Path, table: str, rows: list) -> Path:
+    """A copy of the sample warehouse with `rows` (dicts) added to `table`."""
+    path = _copy(sample, tmp_path)
+    con = warehouse.connect(path)
+    try:
+        warehouse.insert_rows(con, table, pd.DataFrame(rows))
+    finally:
+        con.close()
+    return path
+
+
 def _render(path: Path, day: dt.date, out: Path, **kw: object) -> str:
     con = warehouse.connect(path, read_only=True)
     try:
@@ -486,23 +497,19 @@ def _alert(i: int, at: pd.Timestamp, severity: str, key: str) -> dict:
 def test_earlier_alerts_by_date_then_severity(
     sample: tuple[Path, dt.date], tmp_path: Path
 ) -> None:
-    path = _copy(sample, tmp_path)
     day = sample[1]
     t = pd.Timestamp(day, tz="Asia/Seoul")
-    con = warehouse.connect(path)
-    warehouse.insert_rows(
-        con,
+    path = _copy_with(
+        sample,
+        tmp_path,
         "alerts",
-        pd.DataFrame(
-            [
-                _alert(1, t - pd.Timedelta(days=3, hours=-9), "high", "safety_environment|미상"),
-                _alert(2, t - pd.Timedelta(days=1, hours=-8), "low", "transport_urban|강남구"),
-                _alert(3, t - pd.Timedelta(days=1, hours=-20), "high", "transport_urban|강남구"),
-                _alert(4, t - pd.Timedelta(days=2, hours=-10), "medium", "animals|마포구"),
-            ]
-        ),
+        [
+            _alert(1, t - pd.Timedelta(days=3, hours=-9), "high", "safety_environment|미상"),
+            _alert(2, t - pd.Timedelta(days=1, hours=-8), "low", "transport_urban|강남구"),
+            _alert(3, t - pd.Timedelta(days=1, hours=-20), "high", "transport_urban|강남구"),
+            _alert(4, t - pd.Timedelta(days=2, hours=-10), "medium", "animals|마포구"),
+        ],
     )
-    con.close()
     page = _render(path, day, tmp_path / "out")
     recent = page.split('id="recent-alerts"')[1].split("</section>")[0]
     assert re.findall(r"경보 (\d)", recent) == ["3", "2", "4", "1"]
@@ -611,33 +618,29 @@ def test_similar_reads_in_korean(daily_html: str) -> None:
 def test_coverage_figures_say_what_they_count(
     sample: tuple[Path, dt.date], tmp_path: Path
 ) -> None:
-    path = _copy(sample, tmp_path)
     day = sample[1]
     start = pd.Timestamp(day, tz="Asia/Seoul")
-    con = warehouse.connect(path)
-    warehouse.insert_rows(
-        con,
+    path = _copy_with(
+        sample,
+        tmp_path,
         "pipeline_runs",
-        pd.DataFrame(
-            [
-                {
-                    "run_id": "agg-1",
-                    "stage": "aggregate",
-                    "started_at": start + pd.Timedelta(hours=23, minutes=5),
-                    "finished_at": start + pd.Timedelta(hours=23, minutes=6),
-                    "status": "success",
-                    "read": 250,
-                    "stored": 120,
-                    "duplicates": 0,
-                    "quarantined": 0,
-                    "source": f"day:{day}",
-                    "window_start": start,
-                    "window_end": start + pd.Timedelta(days=1),
-                }
-            ]
-        ),
+        [
+            {
+                "run_id": "agg-1",
+                "stage": "aggregate",
+                "started_at": start + pd.Timedelta(hours=23, minutes=5),
+                "finished_at": start + pd.Timedelta(hours=23, minutes=6),
+                "status": "success",
+                "read": 250,
+                "stored": 120,
+                "duplicates": 0,
+                "quarantined": 0,
+                "source": f"day:{day}",
+                "window_start": start,
+                "window_end": start + pd.Timedelta(days=1),
+            }
+        ],
     )
-    con.close()
     page = _render(path, day, tmp_path / "out")
     card = re.search(r"분석된 게시물 \(원본, 중복 제외\)</span>\s*<b>([\d,]+)건</b>", page)
     assert card
