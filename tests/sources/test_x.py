@@ -164,11 +164,16 @@ def test_prefetch_stops_its_thread_when_the_caller_stops() -> None:
             made.append(i)
             yield i
 
-    before = threading.active_count()
+    def prefetchers() -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if t.name == "minsim-prefetch"]
+
+    before = prefetchers()
     for item in prefetch(endless(), depth=1):
         if item == 3:
+            assert len(prefetchers()) == len(before) + 1  # its thread is running
             break
-    assert threading.active_count() == before  # joined when the loop ended
+    # joined when the loop ended (other tests' server threads may come and go meanwhile)
+    assert prefetchers() == before
     assert len(made) <= 3 + 1 + 2  # at most depth + the item in the making beyond what was taken
 
 
