@@ -144,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
             ("civic recall", rec, "each >= 0.50"),
             ("civic confusion (rows=truth)", str(c["confusion"]["matrix"]), "neg/neu/pos"),
         ]
+        rows += second_annotator_rows("civic", c.get("second_annotator"))
     d = metrics.get("civic_dev")
     if d:
         rec = " ".join(f"{lab[:3]}={v:.2f}" for lab, v in d["recall"].items())
@@ -151,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
             ("civic DEV macro-F1 (tuning set)", f"{d['macro_f1']:.4f}", f"n={d['n']}"),
             ("civic DEV recall", rec, "for tuning choices only"),
         ]
+        rows += second_annotator_rows("civic DEV", d.get("second_annotator"))
     rows += [
         ("throughput (posts/s, 1 core)", f"{r['posts_per_second_one_core']:,}", ">= 20,000"),
         ("load time (s)", f"{r['load_seconds']:.3f}", "< 2"),
@@ -167,6 +169,24 @@ def main(argv: list[str] | None = None) -> int:
     if args.write_runtime:
         write_runtime(args.model, metrics["runtime"])
     return 0
+
+
+def second_annotator_rows(name: str, s: dict | None) -> list[tuple[str, str, str]]:
+    """Table rows for a civic set's second annotator (none when the set has no second labels)."""
+    if not s:
+        return []
+    return [
+        (
+            f"{name} annotators' agreement",
+            f"{s['agreement']:.1%}, kappa {s['kappa']:.2f}",
+            f"n={s['n']}; annotator 2 vs 1 macro-F1 {s['second_vs_first_macro_f1']:.2f}",
+        ),
+        (
+            f"{name} macro-F1 vs annotator 2",
+            f"{s['model_macro_f1_vs_second']:.4f}",
+            f"where both agree: {s['model_macro_f1_where_agreed']:.4f} (n={s['n_agreed']})",
+        ),
+    ]
 
 
 ATTEMPTS_HEADING = "\n## Attempts after "

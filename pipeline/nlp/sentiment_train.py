@@ -1156,6 +1156,32 @@ def three_class_report(y_true: Sequence[str], y_pred: Sequence[str]) -> dict:
     }
 
 
+def second_annotator_report(items: pd.DataFrame, predicted: Sequence[str]) -> dict | None:
+    """How far the civic labels hold: the second annotator's agreement with the first (observed
+    and Cohen's kappa), and the model's macro-F1 against the second annotator and on the items
+    both annotators labelled alike. None when the set has no `label_2` column."""
+    from sklearn.metrics import cohen_kappa_score
+
+    if "label_2" not in items or items["label_2"].isna().any():
+        return None
+    first, second = items["label"].to_numpy(), items["label_2"].to_numpy()
+    pred = np.asarray(predicted)
+    agreed = first == second
+    return {
+        "n": int(len(items)),
+        "agreement": round(float(agreed.mean()), 4),
+        "kappa": round(float(cohen_kappa_score(first, second, labels=list(LABELS))), 4),
+        "second_vs_first_macro_f1": three_class_report(first.tolist(), second.tolist())[
+            "macro_f1"
+        ],
+        "model_macro_f1_vs_second": three_class_report(second.tolist(), pred.tolist())["macro_f1"],
+        "n_agreed": int(agreed.sum()),
+        "model_macro_f1_where_agreed": three_class_report(
+            first[agreed].tolist(), pred[agreed].tolist()
+        )["macro_f1"],
+    }
+
+
 def nsmc_test_set(corpora: Path, seed: int = 13) -> pd.DataFrame:
     nsmc = nsmc_reviews(corpora)
     return balanced(nsmc[nsmc["split"] == "test"], seed).reset_index(drop=True)
@@ -1201,11 +1227,13 @@ def evaluate_sentiment(
             for src in sorted({s.split("/")[0] for s in c["source"]})
             for m in [c["source"].str.split("/").str[0].eq(src).to_numpy()]
         }
+        rep["second_annotator"] = second_annotator_report(c, cl)
         out["civic"] = rep
     if CIVIC_DEV.exists():
         d = civic_eval_items(corpora, CIVIC_DEV)
         dl, _ = model.predict(d["text"].tolist(), tokenize_all(tokenizer, d["text"].tolist()))
         out["civic_dev"] = three_class_report(d["label"].tolist(), dl)
+        out["civic_dev"]["second_annotator"] = second_annotator_report(d, dl)
     out["nsmc_accuracy"] = out["nsmc"]["accuracy"]
     out["kote_macro_f1"] = out["kote"]["macro_f1"]
     if "civic" in out:

@@ -493,3 +493,29 @@ def test_labelled_items_refuse_an_eval_item_an_unlicensed_source_or_a_bad_label(
     ):
         with pytest.raises(ValueError, match=msg):
             st.check_labelled_items(pd.DataFrame([ok, row]))
+
+
+def test_both_civic_sets_carry_a_second_annotators_label_and_the_report_reads_it():
+    import pandas as pd
+
+    from pipeline.nlp import sentiment_train as st
+
+    for path in (st.CIVIC_EVAL, st.CIVIC_DEV):
+        rows = [json.loads(x) for x in path.read_text("utf-8").splitlines() if x.strip()]
+        assert {r["label_2"] for r in rows} == set(LABELS), path.name
+        assert all(set(r) == {"source", "key", "label", "label_2"} for r in rows)  # no text
+    items = pd.DataFrame(
+        {
+            "label": ["negative", "neutral", "positive", "neutral"],
+            "label_2": ["negative", "neutral", "positive", "positive"],
+        }
+    )
+    rep = st.second_annotator_report(items, ["negative", "neutral", "neutral", "positive"])
+    assert rep["n"] == 4 and rep["agreement"] == 0.75 and rep["n_agreed"] == 3
+    assert 0.0 < rep["kappa"] < 1.0
+    # against annotator 2 the model errs once (positive read as neutral); where both agree, too
+    assert rep["model_macro_f1_vs_second"] == st.three_class_report(
+        items["label_2"].tolist(), ["negative", "neutral", "neutral", "positive"]
+    )["macro_f1"]
+    assert rep["model_macro_f1_where_agreed"] == pytest.approx(0.5556, abs=1e-4)
+    assert st.second_annotator_report(items.drop(columns="label_2"), ["neutral"] * 4) is None
