@@ -1168,7 +1168,7 @@ def second_annotator_report(items: pd.DataFrame, predicted: Sequence[str]) -> di
     pred = np.asarray(predicted)
     agreed = first == second
     return {
-        "n": int(len(items)),
+        "n": len(items),
         "agreement": round(float(agreed.mean()), 4),
         "kappa": round(float(cohen_kappa_score(first, second, labels=list(LABELS))), 4),
         "second_vs_first_macro_f1": three_class_report(first.tolist(), second.tolist())[
