@@ -18,7 +18,11 @@ NOUN_TAGS = frozenset({"NNG", "NNP", "SL", "SH", "XR"})
 PREDICATE_TAGS = frozenset({"VV", "VA", "VX", "VCN"})
 CONTENT_TAGS = NOUN_TAGS | PREDICATE_TAGS | frozenset({"MAG", "IC", "NNB", "SN"})
 STOP_NOUNS = frozenset(
-    ["것", "수", "등", "때", "중", "더", "좀", "거", "이", "그", "저", "분", "년", "월", "일", "시", "번", "개", "명", "곳", "쪽", "뭐", "게", "데", "듯", "점", "바", "뿐", "만", "측", "관련", "경우", "정도", "오늘", "어제", "내일", "지금", "진짜", "정말", "너무", "ㅋㅋ", "ㅠㅠ"]
+    ["것", "수", "등", "때", "중", "더", "좀", "거", "이", "그", "저", "분", "년", "월", "일", "시", "번", "개", "명", "곳", "쪽", "뭐", "게", "데", "듯", "점", "바", "뿐", "만", "측", "관련", "경우", "정도", "오늘", "어제", "내일", "지금", "진짜", "정말", "너무", "ㅋㅋ", "ㅠㅠ",
+     # generic nouns that led topic labels and 연관어 without saying anything ("신청 · 자동차 · 이번"),
+     # and the retweet / chat markers of X posts
+     "이번", "요즘", "다음", "최근", "이후", "이전", "동안", "하루", "일부", "부분", "내용", "방법",
+     "생각", "사실", "자체", "이상", "이하", "근처", "rt", "btw"]
 )
 
 _HASHTAG = re.compile(r"#([0-9A-Za-z가-힣_]+)")
@@ -56,8 +60,10 @@ class Tokens:
         for form, tag in self.morphs:
             if tag == "W_HASHTAG":
                 seen.setdefault(form, None)
-            elif tag in ("NNG", "NNP", "SL") and len(form) >= 2 and form not in STOP_NOUNS:
-                seen.setdefault(form if tag != "SL" else form.lower(), None)
+            elif tag in ("NNG", "NNP", "SL") and len(form) >= 2:
+                word = form if tag != "SL" else form.lower()
+                if word not in STOP_NOUNS:
+                    seen.setdefault(word, None)
             if len(seen) >= limit:
                 break
         return list(seen)

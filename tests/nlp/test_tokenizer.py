@@ -23,6 +23,13 @@ def test_kiwi_user_dictionary_and_hashtags(kiwi) -> None:
     assert "좋/VA" in t.terms
 
 
+def test_keywords_leave_out_generic_nouns_and_retweet_markers(kiwi) -> None:
+    t = kiwi.analyze(["RT @user: 이번 주말 요즘 생각보다 따릉이 대여소 근처 공사 btw"])[0]
+    kws = t.keywords()
+    assert {"따릉이", "대여소", "공사", "주말"} <= set(kws)
+    assert not {"rt", "RT", "btw", "이번", "요즘", "생각", "근처"} & set(kws)
+
+
 def test_kiwi_is_loaded_once(kiwi) -> None:
     assert get_tokenizer("kiwi") is kiwi
 
