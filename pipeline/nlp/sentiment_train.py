@@ -743,6 +743,9 @@ class SentimentTrainConfig:
     # Training-movie reviews rated 5 (as negative) and 8 (as positive) in the polarity head with
     # this weight (since 2026.11.6; 0 = off, 2026.11.5's model).
     nsmc_mid_weight: float = 0.3
+    # ... and those rated 6 (as negative) and 7 (as positive), with this weight (since 2026.11.7;
+    # 0 = off, 2026.11.6's model)
+    nsmc_center_weight: float = 0.3
     kote_weight: float = 3.0
     # Newspaper tweets as weak `neutral` (2026.11.3: 2.0): off since 2026.11.4, whose hand-labelled
     # tweets (`labelled_weight`) teach the register with its editorial and warm headlines.
@@ -819,18 +822,23 @@ def training_rows(
         subj[np.random.default_rng(seed).choice(len(df), n_subj, replace=False)] = 1.0
         df["w_subj"] = subj
         parts.append(df)
-        if config.nsmc_mid_weight > 0:
+        for low, high, weight in (
+            (5, 8, config.nsmc_mid_weight),
+            (6, 7, config.nsmc_center_weight),
+        ):
+            if weight <= 0:
+                continue
             rated = nsmc_ratings(corpora)
-            mid = rated[(rated["split"] == "train") & rated["rating"].isin((5, 8))]
+            mid = rated[(rated["split"] == "train") & rated["rating"].isin((low, high))]
             if sample is not None:
                 mid = mid.sample(n=min(len(mid), sample // 4), random_state=seed)
             parts.append(
                 pd.DataFrame(
                     {
                         "text": mid["text"],
-                        "label": np.where(mid["rating"] == 8, "positive", "negative"),
-                        "source": "nsmc_5_8",
-                        "w_pol": config.nsmc_mid_weight,
+                        "label": np.where(mid["rating"] == high, "positive", "negative"),
+                        "source": f"nsmc_{low}_{high}",
+                        "w_pol": weight,
                         "w_subj": 0.0,
                     }
                 )

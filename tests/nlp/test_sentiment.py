@@ -420,6 +420,14 @@ def test_reviews_rated_5_and_8_teach_only_the_polarity_head():
     assert set(mid["label"]) == {"negative", "positive"}
     off = training_rows(CORPORA, sample=2000, config=SentimentTrainConfig(nsmc_mid_weight=0.0))
     assert "nsmc_5_8" not in set(off["source"])
+    # reviews rated 6 (negative) and 7 (positive) join the same way with their own weight
+    cfg = SentimentTrainConfig(nsmc_center_weight=0.2)
+    center = training_rows(CORPORA, sample=2000, config=cfg)
+    center = center[center["source"] == "nsmc_6_7"]
+    assert len(center) == 500 and (center["w_pol"] == 0.2).all() and (center["w_subj"] == 0).all()
+    six, seven = (set(train.loc[train["rating"] == r, "text"]) for r in (6, 7))
+    assert center.loc[center["label"] == "negative", "text"].isin(six).all()
+    assert center.loc[center["label"] == "positive", "text"].isin(seven).all()
 
 
 @needs_corpora
