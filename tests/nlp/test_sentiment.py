@@ -449,14 +449,14 @@ def test_labelled_tweets_file_holds_references_only_and_no_eval_item():
     from pipeline.nlp.sentiment_train import (
         CIVIC_DEV,
         LABELLED_FILE,
-        LABELLED_SOURCES,
         civic_eval_keys,
+        labelled_source_allowed,
     )
 
     items = [json.loads(line) for line in LABELLED_FILE.read_text("utf-8").splitlines()]
     assert len(items) >= 1500
     assert all(set(r) == {"source", "key", "label"} for r in items)  # no text copied
-    assert {r["source"] for r in items} <= set(LABELLED_SOURCES)
+    assert all(labelled_source_allowed(r["source"]) for r in items)
     assert {r["label"] for r in items} == set(LABELS)
     keys = [(r["source"], r["key"]) for r in items]
     assert len(set(keys)) == len(keys)
@@ -492,11 +492,16 @@ def test_labelled_items_refuse_an_eval_item_an_unlicensed_source_or_a_bad_label(
     ok = {"source": st.MOON_FILE, "key": "1", "label": "neutral"}
     kote_train = next(str(i) for i in range(1, 100) if st._bucket(str(i), 5) != 0)
     kote_test = next(str(i) for i in range(1, 100) if st._bucket(str(i), 5) == 0)
-    st.check_labelled_items(pd.DataFrame([ok, dict(ok, source=st.KOTE_FILE, key=kote_train)]))
+    petition = dict(ok, source=st.PETITION_LOVIT_PREFIX + "petitions_2019-05")
+    comment = dict(ok, source=st.HATE_FILE)
+    st.check_labelled_items(
+        pd.DataFrame([ok, dict(ok, source=st.KOTE_FILE, key=kote_train), petition, comment])
+    )
     for row, msg in (
         (dev_moon, "TEST/DEV"),
         (dict(ok, source=st.KOTE_FILE, key=kote_test), "KOTE test"),
-        (dict(ok, source=st.HATE_FILE), "not allowed"),
+        (dict(ok, source="knu_sentilex/SentiWord_info.json"), "not allowed"),
+        (dict(ok, source="petitions_lovit"), "not allowed"),
         (dict(ok, label="skip"), "unknown labels"),
     ):
         with pytest.raises(ValueError, match=msg):
