@@ -529,8 +529,9 @@ HANDWRITTEN_FILE = "data/sentiment_civic.txt"
 # MIT-licensed corpora (a politician's tweets, newspaper tweets, the sarcasm corpus; seed 2027,
 # 2026-11-30) and, since a second round (seed 2028, 2026-11-30), the rest of the politician's
 # tweets and KOTE training comments (MIT), minus every civic TEST and DEV key and every KOTE test
-# comment, labelled by reading each one with the rules of `eval/README.md`. Their labels replace
-# the cue-word, register and emotion-mapped weak labels of the same texts.
+# comment, labelled by reading each one with the rules of `eval/README.md`; since a fourth round
+# (seed 2030, 2026.11.8) also petition titles and BEEP! comments (CC BY-SA 4.0). Their labels
+# replace the cue-word, register and emotion-mapped weak labels of the same texts.
 LABELLED_FILE = REPO_ROOT / "pipeline" / "nlp" / "data" / "sentiment_labelled.jsonl"
 LABELLED_SOURCES = (MOON_FILE, NEWS_FILE, SARCASM_FILE, KOTE_FILE, HATE_FILE, PETITION_2020_FILE)
 LABELLED_PREFIXES = (PETITION_LOVIT_PREFIX,)  # one file per month: petitions_lovit/petitions_*
@@ -1377,8 +1378,9 @@ _CARD_LIMITS = """
   Paired bootstrap over TEST items (2,000 resamples): +0.066 [+0.026, +0.110] against 2026.11.7.
   TEST accuracy by source, 2026.11.7 → this version: petition titles 0.56 → 0.72 (2019, 54
   items) and 0.78 → 0.89 (2020, 45), comments 0.60 → 0.64 (47), tweets and headlines 0.80 → 0.83
-  (163), sarcasm-corpus tweets 0.79 → 0.73 (33). The gain is where the new labels are: the petition titles and comments of TEST are the same
-  sources (other items), as TEST's tweets have been since 2026.11.4, so the civic figure now
+  (163), sarcasm-corpus tweets 0.79 → 0.73 (33). The gain is where the new labels are: the
+  petition titles and comments of TEST are the same sources (other items), as TEST's tweets
+  have been since 2026.11.4, so the civic figure now
   measures generalisation to new items of known sources, not to an unseen register; real Seoul
   posts are such a register.
 - 2026.11.7 differs from 2026.11.6 only in its NSMC data: the training movies' reviews under
