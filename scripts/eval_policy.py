@@ -2,7 +2,8 @@
 
 The committed model (models/policy/DEFAULT) was trained on petitions begun before its `test_from`
 (meta.json); this scores it on the later months, texts cut like posts (title + first sentences,
-≤ 280 characters). Usage: uv run python scripts/eval_policy.py [--model models/policy] [--corpora DIR]
+≤ 280 characters). A model refitted on every month (`policy_train --all-months`) is not scored itself:
+its time-split twin in `holdout/` (same code, settings and seed) is. Usage: uv run python scripts/eval_policy.py [--model models/policy] [--corpora DIR]
 Prints the figures and one JSON line (`{"policy": {...}}`) for `make eval`; skips (exit 0) without corpora.
 """
 
@@ -38,12 +39,23 @@ def main() -> int:
         print(json.dumps({"policy": {"skipped": f"no corpora at {args.corpora}"}}))
         return 0
 
-    from pipeline.nlp.policy import load_policy_model
-    from pipeline.nlp.policy_train import evaluate_policy
+    from pipeline.nlp.policy import load_policy_model, resolve_model_dir
+    from pipeline.nlp.policy_train import compare_with_readers, evaluate_policy
     from pipeline.nlp.tokenizer import get_tokenizer
 
-    model = load_policy_model(args.model)
+    directory = resolve_model_dir(args.model)
+    model = load_policy_model(directory)
+    shipped = model.version
+    holdout = (model.meta_ or {}).get("holdout")
+    if holdout:
+        print(
+            f"policy area: {model.version} is trained on every month through "
+            f"{model.meta_.get('trained_through')}; scored here is its time-split twin "
+            f"{holdout['version']} (same recipe, trained before {holdout['test_from']})"
+        )
+        model = load_policy_model(directory / holdout["path"])
     res = evaluate_policy(model, args.corpora, get_tokenizer())
+    res["shipped_model"] = shipped
     print(
         f"policy area ({res['model_version']}): {res['n']} petitions begun from "
         f"{res['test_from']} ({', '.join(res['test_months'])}), texts cut like posts"
@@ -68,6 +80,20 @@ def main() -> int:
     print("  " + " " * 22 + "".join(f"{s:>8}" for s in short))
     for lab, row in zip(labels, res["confusion"], strict=True):
         print(f"  {lab:<22}" + "".join(f"{v:>8}" for v in row))
+    readers = ROOT / "eval" / "policy_readers.jsonl"
+    if readers.exists():
+        cmp = compare_with_readers(model, args.corpora, get_tokenizer(), readers)
+        res["readers"] = {
+            who: {k: cmp[who][k] for k in ("accuracy", "macro_f1")}
+            for who in ("reader_a", "reader_b", "model")
+        } | {"n": cmp["n"], "readers_agree": cmp["readers_agree"]}
+        print(
+            f"  readers of the same cuts ({cmp['n']} test petitions, eval/policy_readers.jsonl), "
+            "accuracy / macro-F1 against the authors' categories:"
+        )
+        for who in ("reader_a", "reader_b", "model"):
+            print(f"    {who:<10}{cmp[who]['accuracy']:>7.3f}{cmp[who]['macro_f1']:>7.3f}")
+        print(f"    readers agree with each other on {cmp['readers_agree']:.1%}")
     print(json.dumps({"policy": res}, ensure_ascii=False))
     return 0
 

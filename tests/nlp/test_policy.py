@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -53,10 +54,18 @@ def test_committed_model_loads_with_version_and_card(model):
     version = (MODELS / "DEFAULT").read_text("utf-8").strip()
     assert model.version == version
     assert (MODELS / version / "MODEL_CARD.md").is_file()
-    size = sum(f.stat().st_size for f in (MODELS / version).iterdir())
+    size = sum(f.stat().st_size for f in (MODELS / version).rglob("*") if f.is_file())
     assert size <= 20 * 1024 * 1024
     assert set(model.classes_) == set(POLICY_AREAS)
     assert load_policy_model(MODELS / version).version == version
+    twin = model.meta_.get("holdout")
+    if twin:  # an all-months model: its time-split twin, scored by `make eval`, ships beside it
+        holdout = load_policy_model(MODELS / version / twin["path"])
+        assert holdout.version == twin["version"]
+        assert holdout.meta_["params"] | {"version": None} == model.meta_["params"] | {
+            "version": None
+        }
+        assert holdout.meta_["test"]["accuracy"] == model.meta_["metrics"]["accuracy"]
 
 
 @pytest.mark.parametrize(
@@ -181,7 +190,7 @@ def test_train_on_a_small_sample_saves_a_loadable_deterministic_model(tmp_path, 
     meta1 = train_policy(CORPORA, tmp_path / "a" / "t1", sample=150, tokenizer=tokenizer)
     meta2 = train_policy(CORPORA, tmp_path / "b" / "t1", sample=150, tokenizer=tokenizer)
     assert meta1["trained_on"]["petitions"] == 150
-    assert meta1["test"]["accuracy"] == meta2["test"]["accuracy"]
+    assert meta1["metrics"] == meta2["metrics"]
     assert (tmp_path / "a" / "t1" / "model.npz").read_bytes() == (
         tmp_path / "b" / "t1" / "model.npz"
     ).read_bytes()
@@ -189,6 +198,39 @@ def test_train_on_a_small_sample_saves_a_loadable_deterministic_model(tmp_path, 
     assert m.version == "t1"
     areas, _, _ = m.predict(["버스"], tokenizer.analyze(["버스"]))
     assert areas[0] in POLICY_AREAS
+
+
+@needs_corpora
+def test_all_months_model_is_scored_through_its_time_split_twin(tmp_path, tokenizer):
+    """`all_months`: the saved model also learns the test months; the figures come from `holdout/`,
+    its twin trained before them, and scoring the all-months model on its own months is refused."""
+    from pipeline.nlp.policy_train import TEST_FROM, evaluate_policy, train_policy
+
+    meta = train_policy(CORPORA, tmp_path / "t2", sample=150, tokenizer=tokenizer, all_months=True)
+    twin = load_policy_model(tmp_path / "t2" / "holdout")
+    assert twin.version == "t2-holdout"
+    assert max(twin.meta_["trained_on"]["months"]) < TEST_FROM[:7]
+    assert twin.meta_["trained_on"]["petitions"] == 150
+    assert (
+        meta["holdout"]["metrics"]
+        == twin.meta_["metrics"]
+        == {k: meta["metrics"][k] for k in ("n", "accuracy", "macro_f1")}
+    )
+    # the all-months model adds the scored test petitions (200 with sample=150) to the same 150
+    assert meta["trained_on"]["petitions"] == 150 + meta["metrics"]["n"]
+    assert max(meta["trained_on"]["months"]) >= TEST_FROM[:7]
+    assert meta["trained_through"] >= TEST_FROM and meta["test_from"] is None
+    refit = load_policy_model(tmp_path / "t2")
+    with pytest.raises(ValueError, match="trained on the test months"):
+        evaluate_policy(refit, CORPORA, tokenizer, limit=20)
+    assert (
+        evaluate_policy(twin, CORPORA, tokenizer, limit=200)["accuracy"]
+        == (meta["metrics"]["accuracy"])
+    )
+
+    alone = train_policy(CORPORA, tmp_path / "t3", sample=150, tokenizer=tokenizer)
+    assert "holdout" not in alone and not (tmp_path / "t3" / "holdout").exists()
+    assert alone["metrics"] == twin.meta_["metrics"]
 
 
 @needs_corpora
@@ -234,3 +276,41 @@ def test_validation_uses_only_months_before_the_test(tokenizer):
     assert all(m < TEST_FROM[:7] for m in res["valid_months"] + res["train_months"])
     assert res["n"] > 100 and 0.0 <= res["accuracy"] <= 1.0
     assert sum(map(sum, res["confusion"])) == res["n"]
+
+
+def test_reader_file_is_well_formed():
+    from pipeline.schema import PETITION_CATEGORY_TO_AREA
+
+    rows = [
+        json.loads(line)
+        for line in (ROOT / "eval" / "policy_readers.jsonl").read_text("utf-8").splitlines()
+    ]
+    assert len(rows) == 300 == len({r["petition_idx"] for r in rows})
+    for r in rows:
+        assert set(r) == {
+            "petition_idx",
+            "reader_a",
+            "reader_a_unsure",
+            "reader_b",
+            "reader_b_unsure",
+        }
+        assert r["reader_a"] in PETITION_CATEGORY_TO_AREA
+        assert r["reader_b"] in PETITION_CATEGORY_TO_AREA
+
+
+@needs_corpora
+def test_readers_are_compared_on_test_petitions_only(model, tokenizer, tmp_path):
+    from pipeline.nlp.policy_train import TEST_FROM, compare_with_readers, petitions
+
+    readers = ROOT / "eval" / "policy_readers.jsonl"
+    by_idx = {p.idx: p for p in petitions(CORPORA)}
+    rows = [json.loads(line) for line in readers.read_text("utf-8").splitlines()]
+    assert all(by_idx[r["petition_idx"]].begin >= TEST_FROM for r in rows)
+    res = compare_with_readers(model, CORPORA, tokenizer, readers)
+    assert res["n"] == 300
+    assert sum(map(sum, res["reader_a"]["confusion"])) == 300
+    assert 0.0 <= res["model"]["accuracy"] <= 1.0 and 0.0 <= res["readers_agree"] <= 1.0
+    bad = tmp_path / "r.jsonl"
+    bad.write_text(json.dumps({**rows[0], "petition_idx": "no-such-petition"}) + "\n", "utf-8")
+    with pytest.raises(ValueError, match="not in"):
+        compare_with_readers(model, CORPORA, tokenizer, bad)
