@@ -2,8 +2,8 @@
 
 The committed model (models/policy/DEFAULT) was trained on petitions begun before its `test_from`
 (meta.json); this scores it on the later months, texts cut like posts (title + first sentences,
-≤ 280 characters). A model refitted on every month (`policy_train --all-months`) is not scored itself:
-its time-split twin in `holdout/` (same code, settings and seed) is. Usage: uv run python scripts/eval_policy.py [--model models/policy] [--corpora DIR]
+≤ 280 characters), and beside it two readers' guesses of the authors' categories on 300 of them
+(`eval/policy_readers.jsonl`). Usage: uv run python scripts/eval_policy.py [--model models/policy] [--corpora DIR]
 Prints the figures and one JSON line (`{"policy": {...}}`) for `make eval`; skips (exit 0) without corpora.
 """
 
@@ -39,23 +39,12 @@ def main() -> int:
         print(json.dumps({"policy": {"skipped": f"no corpora at {args.corpora}"}}))
         return 0
 
-    from pipeline.nlp.policy import load_policy_model, resolve_model_dir
+    from pipeline.nlp.policy import load_policy_model
     from pipeline.nlp.policy_train import compare_with_readers, evaluate_policy
     from pipeline.nlp.tokenizer import get_tokenizer
 
-    directory = resolve_model_dir(args.model)
-    model = load_policy_model(directory)
-    shipped = model.version
-    holdout = (model.meta_ or {}).get("holdout")
-    if holdout:
-        print(
-            f"policy area: {model.version} is trained on every month through "
-            f"{model.meta_.get('trained_through')}; scored here is its time-split twin "
-            f"{holdout['version']} (same recipe, trained before {holdout['test_from']})"
-        )
-        model = load_policy_model(directory / holdout["path"])
+    model = load_policy_model(args.model)
     res = evaluate_policy(model, args.corpora, get_tokenizer())
-    res["shipped_model"] = shipped
     print(
         f"policy area ({res['model_version']}): {res['n']} petitions begun from "
         f"{res['test_from']} ({', '.join(res['test_months'])}), texts cut like posts"

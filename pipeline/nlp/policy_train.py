@@ -8,11 +8,6 @@ Protocol (the one `scripts/eval_policy.py` reports): a time split. Petitions beg
 validation month used to tune knobs. Test texts are cut like posts: the title and the first sentences,
 at most 280 characters (`post_cut`). Training sees several post-length views of each petition (title alone,
 the post cut, random crops of the body), so the model learns from texts that look like what it scores.
-
-`all_months` (`--all-months`) also refits the recipe on every month, test months included, and saves
-the time-split model beside it in `holdout/`; `scripts/eval_policy.py` then scores the twin. The shipped
-model does not: on the demo's Seoul posts the refit lost 0.9 points, learning more of 2020's COVID
-petitions (see the model card). The latest months do help on the petitions that follow them.
 """
 
 from __future__ import annotations
@@ -244,21 +239,6 @@ def time_split(
     return train, test
 
 
-class _MemoTokenizer:
-    """Tokenise each distinct text once across several fits (the holdout and the all-months model)."""
-
-    def __init__(self, tokenizer) -> None:
-        self._tokenizer = tokenizer
-        self._seen: dict[str, object] = {}
-        self.version = getattr(tokenizer, "version", "unknown")
-
-    def analyze(self, texts: Sequence[str]) -> list:
-        new = [t for t in dict.fromkeys(texts) if t not in self._seen]
-        if new:
-            self._seen.update(zip(new, self._tokenizer.analyze(new), strict=True))
-        return [self._seen[t] for t in texts]
-
-
 def _analyze(tokenizer, texts: Sequence[str], batch: int = 2000):
     out = []
     for i in range(0, len(texts), batch):
@@ -314,7 +294,7 @@ def evaluate_policy(
     if seen:
         raise ValueError(
             f"{getattr(model, 'version', 'model')} trained on the test months {sorted(seen)}: "
-            "score its time-split twin (`holdout/`) instead"
+            f"its figures would be in-sample"
         )
     texts = [post_cut(p.title, p.content) for p in test]
     tokens = _analyze(tokenizer, texts)
@@ -355,13 +335,14 @@ def compare_with_readers(model, corpora: Path, tokenizer, readers: Path) -> dict
     gold = [p.area for p in items]
     texts = [post_cut(p.title, p.content) for p in items]
     areas, _, _ = model.predict(texts, _analyze(tokenizer, texts))
-    out = {"n": len(rows), "model": _metrics(gold, list(areas))}
-    for who in ("reader_a", "reader_b"):
-        out[who] = _metrics(gold, [PETITION_CATEGORY_TO_AREA[r[who]] for r in rows])
-    a = [PETITION_CATEGORY_TO_AREA[r["reader_a"]] for r in rows]
-    b = [PETITION_CATEGORY_TO_AREA[r["reader_b"]] for r in rows]
-    out["readers_agree"] = round(sum(x == y for x, y in zip(a, b, strict=True)) / len(rows), 4)
-    return out
+    a, b = ([PETITION_CATEGORY_TO_AREA[r[who]] for r in rows] for who in ("reader_a", "reader_b"))
+    return {
+        "n": len(rows),
+        "model": _metrics(gold, list(areas)),
+        "reader_a": _metrics(gold, a),
+        "reader_b": _metrics(gold, b),
+        "readers_agree": round(sum(x == y for x, y in zip(a, b, strict=True)) / len(rows), 4),
+    }
 
 
 def _next_version(root: Path) -> str:
@@ -495,7 +476,6 @@ def train_policy(
     sample: int | None = None,
     tokenizer=None,
     test_from: str = TEST_FROM,
-    all_months: bool = False,
     n_crops: int = N_CROPS,
     whole: bool = WHOLE,
     kind_weights: tuple[float, float, float, float] = KIND_WEIGHTS,
@@ -506,93 +486,49 @@ def train_policy(
     other_bias: float = OTHER_BIAS,
     params: dict | None = None,
 ) -> dict:
-    """Train on petitions begun before `test_from` and evaluate on the rest; then (`all_months`) refit
-    the same recipe on every petition; save a version directory.
+    """Train on petitions begun before `test_from`, evaluate on the rest, save a version directory.
 
-    `out_dir` is either a version directory (`models/policy/v3`: its name is the model version) or the
+    `out_dir` is either a version directory (`models/policy/v2`: its name is the model version) or the
     models folder `models/policy` (holds `DEFAULT` or version dirs): then the next free `v<N>` under it
-    is written and `DEFAULT` points to it. With `all_months` (and test months present) the directory
-    holds the all-months model and, in `holdout/`, its time-split twin with the test figures; without,
-    it holds the time-split model itself. Petitions begun in the last `recent_days` before the first
-    unseen day weigh `recent_weight`; view kinds (post cut, title, crops, whole petition) weigh
-    `kind_weights`. After fitting, the intercepts move `prior_strength` × toward the class distribution
-    of the last `prior_days` of training and `other` gets `other_bias` (all tuned on the validation
-    month). `sample` keeps a seeded random subset of that many training petitions (for tests). Returns
-    the meta dict written to `meta.json` (version, data, parameters, `metrics` = test metrics, those of
-    the holdout twin for an all-months model).
+    is written and `DEFAULT` points to it. Petitions begun in the last `recent_days` before `test_from`
+    weigh `recent_weight`; view kinds (post cut, title, crops, whole petition) weigh `kind_weights`.
+    After fitting, the intercepts move `prior_strength` × toward the class distribution of the last
+    `prior_days` of training and `other` gets `other_bias` (all tuned on the validation month).
+    `sample` keeps a seeded random subset of that many training petitions (for tests). Returns the
+    meta dict written to `meta.json` (version, data, parameters, `metrics` = test metrics).
     """
     from pipeline.nlp.tokenizer import get_tokenizer
 
-    tokenizer = _MemoTokenizer(tokenizer or get_tokenizer())
+    tokenizer = tokenizer or get_tokenizer()
     out_dir = Path(out_dir)
     root = None
     if _is_models_root(out_dir):
         root, out_dir = out_dir, out_dir / _next_version(out_dir)
     items = petitions(corpora)
     train, test = time_split(items, test_from)
-    limit = None
     if sample is not None and sample < len(train):
         train = sorted(random.Random(seed).sample(train, sample), key=lambda p: (p.begin, p.idx))
-        limit = max(200, sample // 4)
     if not train:
         raise ValueError(f"{corpora}: no petitions begun before {test_from}")
-    knobs = {
-        "seed": seed,
-        "n_crops": n_crops,
-        "whole": whole,
-        "kind_weights": kind_weights,
-        "recent_days": recent_days,
-        "recent_weight": recent_weight,
-        "prior_days": prior_days,
-        "prior_strength": prior_strength,
-        "other_bias": other_bias,
-        "params": params,
-    }
-    refit = all_months and bool(test)
-    version = f"{out_dir.name}-holdout" if refit else out_dir.name
-    model, meta = _fit_with_meta(train, tokenizer, test_from, version, sample, knobs)
-    if test:
-        evaluation = evaluate_policy(model, corpora, tokenizer, test_from=test_from, limit=limit)
-        meta["test"] = {k: v for k, v in evaluation.items() if k != "model_version"}
-        meta["metrics"] = {k: meta["test"][k] for k in ("n", "accuracy", "macro_f1")}
-    else:
-        meta["metrics"] = {}
-    if refit:
-        model.save(out_dir / "holdout", meta)
-        seen = test[:limit] if limit is not None else test
-        through = max(p.begin for p in seen)
-        unseen_from = (date.fromisoformat(through) + timedelta(days=1)).isoformat()
-        holdout = {
-            "path": "holdout",
-            "version": version,
-            "test_from": test_from,
-            "test_months": meta["test"]["test_months"],
-            "metrics": meta["metrics"],
-        }
-        model, meta = _fit_with_meta(
-            train + seen, tokenizer, unseen_from, out_dir.name, sample, knobs
-        )
-        meta["test_from"] = None
-        meta["trained_through"] = through
-        meta["holdout"] = holdout
-        meta["metrics"] = {**holdout["metrics"], "estimated_by": f"holdout/ ({version})"}
-    model.save(out_dir, meta)
-    if root is not None:
-        (root / "DEFAULT").write_text(out_dir.name + "\n", "utf-8")
-    saved = json.loads((out_dir / "meta.json").read_text("utf-8"))
-    saved["path"] = str(out_dir)
-    return saved
-
-
-def _fit_with_meta(
-    train: Sequence[Petition], tokenizer, test_from: str, version: str, sample, knobs: dict
-) -> tuple[PolicyAreaModel, dict]:
-    """`fit_policy_model` on `train` (recency counted back from `test_from`) and its meta dict."""
     start = time.perf_counter()
     model, fitted = fit_policy_model(
-        train, tokenizer, test_from=test_from, version=version, **knobs
+        train,
+        tokenizer,
+        test_from=test_from,
+        version=out_dir.name,
+        seed=seed,
+        n_crops=n_crops,
+        whole=whole,
+        kind_weights=kind_weights,
+        recent_days=recent_days,
+        recent_weight=recent_weight,
+        prior_days=prior_days,
+        prior_strength=prior_strength,
+        other_bias=other_bias,
+        params=params,
     )
     texts, kind, cutoff, bias = (fitted[k] for k in ("texts", "kind", "cutoff", "bias"))
+    fit_seconds = time.perf_counter() - start
     meta = {
         "trained_on": {
             "corpora": ["petitions_lovit", "petitions_2020_korkeep"],
@@ -605,15 +541,15 @@ def _fit_with_meta(
             "months": sorted({p.begin[:7] for p in train}),
             "areas": {a: sum(p.area == a for p in train) for a in POLICY_AREAS},
             "sample": sample,
-            "seed": knobs["seed"],
-            "n_crops": knobs["n_crops"],
-            "whole": knobs["whole"],
-            "kind_weights": list(knobs["kind_weights"]),
-            "recent_weight": {"from": cutoff, "weight": knobs["recent_weight"]},
+            "seed": seed,
+            "n_crops": n_crops,
+            "whole": whole,
+            "kind_weights": list(kind_weights),
+            "recent_weight": {"from": cutoff, "weight": recent_weight},
             "class_prior": {
-                "days": knobs["prior_days"],
-                "strength": knobs["prior_strength"],
-                "other_bias": knobs["other_bias"],
+                "days": prior_days,
+                "strength": prior_strength,
+                "other_bias": other_bias,
                 "bias": [round(float(b), 4) for b in bias],
             },
         },
@@ -621,10 +557,27 @@ def _fit_with_meta(
         "date": date.today().isoformat(),
         "licences": "petition corpora: none stated by either source; only derived weights are committed",
         "tokenizer": getattr(tokenizer, "version", "unknown"),
-        "train_seconds": round(time.perf_counter() - start, 1),
+        "train_seconds": round(fit_seconds, 1),
     }
     model.meta_ = meta
-    return model, meta
+    if test:
+        evaluation = evaluate_policy(
+            model,
+            corpora,
+            tokenizer,
+            test_from=test_from,
+            limit=None if sample is None else max(200, sample // 4),
+        )
+        meta["test"] = {k: v for k, v in evaluation.items() if k != "model_version"}
+        meta["metrics"] = {k: meta["test"][k] for k in ("n", "accuracy", "macro_f1")}
+    else:
+        meta["metrics"] = {}
+    model.save(out_dir, meta)
+    if root is not None:
+        (root / "DEFAULT").write_text(out_dir.name + "\n", "utf-8")
+    saved = json.loads((out_dir / "meta.json").read_text("utf-8"))
+    saved["path"] = str(out_dir)
+    return saved
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -638,11 +591,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, default=None)
     parser.add_argument(
         "--set-default", action="store_true", help="write the version name into <out>/../DEFAULT"
-    )
-    parser.add_argument(
-        "--all-months",
-        action="store_true",
-        help=f"refit on every month too; the model trained before {TEST_FROM} goes to <out>/holdout",
     )
     parser.add_argument(
         "--validate",
@@ -660,17 +608,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.out is None:
         parser.error("--out is required unless --validate")
-    meta = train_policy(
-        args.corpora,
-        args.out,
-        seed=args.seed,
-        sample=args.sample,
-        all_months=args.all_months,
-    )
-    test = meta["metrics"]
-    twin = f" (its time-split twin {meta['holdout']['version']})" if "holdout" in meta else ""
+    meta = train_policy(args.corpora, args.out, seed=args.seed, sample=args.sample)
+    test = meta.get("test", {})
     print(
-        f"policy {Path(meta['path']).name}: test accuracy{twin} {test.get('accuracy')} "
+        f"policy {Path(meta['path']).name}: test accuracy {test.get('accuracy')} "
         f"macro-F1 {test.get('macro_f1')} on {test.get('n')} petitions"
     )
     if args.set_default:
