@@ -294,7 +294,7 @@ def evaluate_policy(
     if seen:
         raise ValueError(
             f"{getattr(model, 'version', 'model')} trained on the test months {sorted(seen)}: "
-            f"its figures would be in-sample"
+            "its figures would be in-sample"
         )
     texts = [post_cut(p.title, p.content) for p in test]
     tokens = _analyze(tokenizer, texts)
@@ -323,7 +323,8 @@ def compare_with_readers(model, corpora: Path, tokenizer, readers: Path) -> dict
     """Two readers' guesses of the authors' categories vs the authors, beside the model's, on the
     same test petitions cut like posts (`eval/policy_readers.jsonl`: petition_idx, reader_a, reader_b).
 
-    How far a careful reader of the same 280 characters gets is the ceiling the labels allow."""
+    How far a careful reader of the same 280 characters gets shows how much of the authors' choice
+    the text itself carries (readers reach 0.65 where the model reaches 0.58: the model card)."""
     rows = [json.loads(line) for line in Path(readers).read_text("utf-8").splitlines() if line]
     by_idx = {p.idx: p for p in petitions(corpora)}
     missing = [r["petition_idx"] for r in rows if r["petition_idx"] not in by_idx]
